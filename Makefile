@@ -1,0 +1,36 @@
+# OvS.p4 top-level Makefile.
+#
+#   make venv     ./.venv with ovsp4 (editable) and its dependencies
+#   make check    the whole test suite (does its own set-up)
+#   make lint     ruff
+#   make bench    benchmarks (figures and baselines, not pass/fail)
+
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: all venv check lint bench demo clean
+
+all: venv
+
+$(VENV)/.stamp: setup.cfg pyproject.toml ovsp4/protogen.py
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e '.[test]'
+	$(VPY) -m ovsp4.protogen
+	touch $@
+
+venv: $(VENV)/.stamp
+
+check: venv
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check ovsp4 tests benchmarks
+
+bench: venv
+	$(VPY) benchmarks/compile_time.py
+
+clean:
+	rm -rf $(VENV) build
