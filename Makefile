@@ -10,11 +10,22 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: all venv check lint bench demo clean
+.PHONY: all deps venv check lint bench demo clean
 
 all: venv
 
+# System packages the build and the tests need (Debian, as root).
+DEB_PACKAGES := cpp python3-venv
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
 $(VENV)/.stamp: setup.cfg pyproject.toml ovsp4/protogen.py
+	$(MAKE) deps
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
 	$(VPY) -m pip install --quiet -e '.[test]'
@@ -28,6 +39,9 @@ check: venv
 
 lint: venv
 	$(VENV)/bin/ruff check ovsp4 tests benchmarks
+
+demo: venv
+	tools/demo-compile.sh
 
 bench: venv
 	$(VPY) benchmarks/compile_time.py
