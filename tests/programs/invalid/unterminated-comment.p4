@@ -1,0 +1,3 @@
+#include <core.p4>
+/* this comment never ends
+const bit<8> X = 1;
