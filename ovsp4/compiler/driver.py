@@ -30,7 +30,7 @@ class CompileOptions:
 class CompiledProgram:
     path: Path
     program: nodes.Program
-    toplevel: Toplevel
+    toplevel: Toplevel | None  # None for a program without `main`
     p4info: object  # p4.config.v1.P4Info
     warnings: list[str] = field(default_factory=list)
 
@@ -58,7 +58,10 @@ def compile_program(path: str | Path, options: CompileOptions | None = None) -> 
     from ovsp4.compiler.p4info.generator import generate_p4info
 
     options = options or CompileOptions()
-    program = parse_and_check(path, options, require_main=True)
+    program = parse_and_check(path, options, require_main=False)
     toplevel = evaluate(program, arch=options.arch)
+    warnings = []
+    if toplevel is None:
+        warnings.append(f"{path}: warning: the program has no 'main': nothing to run")
     p4info = generate_p4info(toplevel)
-    return CompiledProgram(Path(path), program, toplevel, p4info)
+    return CompiledProgram(Path(path), program, toplevel, p4info, warnings)

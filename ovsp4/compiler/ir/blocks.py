@@ -61,11 +61,19 @@ class TableInstance:
 @dataclass(eq=False)
 class ActionInstance:
     """An action as the control plane sees it. Top-level actions (NoAction)
-    used by several controls are one ActionInstance with `block` None."""
+    used by several controls are one ActionInstance with `block` None.
+    `in_table` is False for an action only called directly from an apply
+    block: its parameters are all bound by the call, none is action data
+    (p4c's RemoveActionParameters)."""
 
     decl: nodes.ActionDecl
     block: ControlBlock | None
     cp_name: str
+    in_table: bool = True
+
+    def data_params(self) -> list[nodes.Parameter]:
+        """The parameters the control plane supplies."""
+        return self.decl.data_params() if self.in_table else []
 
 
 @dataclass(eq=False)
