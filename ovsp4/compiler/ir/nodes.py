@@ -410,6 +410,12 @@ class ConstructorCall(Expression):
 
     type_ref: TypeRef
     args: list[Argument] = field(default_factory=list)
+    # Semantic: the extern constructor chosen among the overloads (None for
+    # parsers, controls and packages, whose constructor parameters are the
+    # declaration's), and the arguments matched to those parameters in
+    # parameter order (as MethodCall.bound_args).
+    constructor: MethodDecl | None = semantic()  # type: ignore[assignment]
+    bound_args: list[Expression | None] = semantic([])  # type: ignore[assignment]
 
 
 @dataclass(eq=False, kw_only=True)
@@ -520,6 +526,39 @@ class SwitchCase(Node):
 class SwitchStatement(Statement):
     expr: Expression
     cases: list[SwitchCase] = field(default_factory=list)
+
+
+@dataclass(eq=False, kw_only=True)
+class ForStatement(Statement):
+    """`for (init; cond; updates) body` (p4c's loops, beyond spec v1.2.4).
+    init: VariableDecl / AssignmentStatement / MethodCallStatement;
+    updates: AssignmentStatement / MethodCallStatement."""
+
+    init: list[Node] = field(default_factory=list)
+    cond: Expression
+    updates: list[Statement] = field(default_factory=list)
+    body: Statement
+    annotations: list[Annotation] = field(default_factory=list)
+
+
+@dataclass(eq=False, kw_only=True)
+class ForInStatement(Statement):
+    """`for (T x in collection) body`; collection may be Binary(RANGE)."""
+
+    decl: VariableDecl
+    collection: Expression
+    body: Statement
+    annotations: list[Annotation] = field(default_factory=list)
+
+
+@dataclass(eq=False, kw_only=True)
+class BreakStatement(Statement):
+    pass
+
+
+@dataclass(eq=False, kw_only=True)
+class ContinueStatement(Statement):
+    pass
 
 
 @dataclass(eq=False, kw_only=True)
@@ -793,6 +832,9 @@ class Instantiation(Declaration):
     args: list[Argument] = field(default_factory=list)
     initializer: list[Declaration] | None = None
     resolved_type: P4Type | None = semantic()  # type: ignore[assignment]
+    # Semantic, as in ConstructorCall.
+    constructor: MethodDecl | None = semantic()  # type: ignore[assignment]
+    bound_args: list[Expression | None] = semantic([])  # type: ignore[assignment]
 
 
 @dataclass(eq=False, kw_only=True)
@@ -831,6 +873,9 @@ class KeyElement(Node):
                 return a
         return None
 
+    def has_annotation(self, name: str) -> bool:
+        return self.annotation(name) is not None
+
 
 @dataclass(eq=False, kw_only=True)
 class ActionRef(Node):
@@ -846,6 +891,9 @@ class ActionRef(Node):
             if a.name == name:
                 return a
         return None
+
+    def has_annotation(self, name: str) -> bool:
+        return self.annotation(name) is not None
 
 
 @dataclass(eq=False, kw_only=True)

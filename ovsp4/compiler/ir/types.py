@@ -94,6 +94,15 @@ class DontCareType(P4Type):
 
 
 @dataclass(frozen=True, slots=True)
+class StateType(P4Type):
+    """The type of a parser state reference and of a select expression
+    (a transition target)."""
+
+    def __str__(self) -> str:
+        return "state"
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorType(P4Type):
     """The `error` type (all `error { ... }` declarations merged)."""
 
