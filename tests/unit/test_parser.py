@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -685,19 +684,7 @@ class TestStatements:
         assert isinstance(compound.right, ir.Binary) and compound.right.left is not compound.left
         assert sx(body[-2].call) == "Sub.apply(hdr)"  # type: ignore[attr-defined]
 
-    @pytest.mark.skipif(hasattr(ir, "ForStatement"), reason="the IR has loop nodes")
-    def test_loops_are_reported_as_unsupported(self) -> None:
-        for loop in ("for (bit<8> i = 0; i < 4; i = i + 1) { m = m + i; }",
-                     "for (bit<8> i in 1 .. 4) { m = m + i; }"):
-            with pytest.raises(UnsupportedError, match="'for' statement") as info:
-                self.control(loop)
-            assert info.value.location is not None
-
-    def test_loops_build_into_the_proposed_loop_nodes(
-            self, monkeypatch: pytest.MonkeyPatch) -> None:
-        if not hasattr(ir, "ForStatement"):
-            for name, cls in PROPOSED_LOOP_NODES.items():
-                monkeypatch.setattr(ir, name, cls, raising=False)
+    def test_loops_build_into_loop_nodes(self) -> None:
         body = self.control("""
             for (bit<8> i = 0, m = 1; i < 4; i = i + 1, a()) { if (i == 2) { continue; } }
             @unroll for (bit<8> j in 1 .. 3) { m = m + j; break; }
@@ -854,39 +841,6 @@ def test_parse_returns_a_positioned_tree() -> None:
 def test_empty_program_and_empty_declarations() -> None:
     assert build(";;\n", prelude=False).declarations == []
     assert build("", prelude=False).declarations == []
-
-
-# The loop statement nodes proposed for ir/nodes.py (P4 1.2.5 loops), as the
-# builder expects them.
-@dataclass(eq=False, kw_only=True)
-class ForStatement(ir.Statement):
-    init: list[ir.Node] = field(default_factory=list)
-    cond: ir.Expression
-    updates: list[ir.Statement] = field(default_factory=list)
-    body: ir.Statement
-    annotations: list[ir.Annotation] = field(default_factory=list)
-
-
-@dataclass(eq=False, kw_only=True)
-class ForInStatement(ir.Statement):
-    decl: ir.VariableDecl
-    collection: ir.Expression
-    body: ir.Statement
-    annotations: list[ir.Annotation] = field(default_factory=list)
-
-
-@dataclass(eq=False, kw_only=True)
-class BreakStatement(ir.Statement):
-    pass
-
-
-@dataclass(eq=False, kw_only=True)
-class ContinueStatement(ir.Statement):
-    pass
-
-
-PROPOSED_LOOP_NODES = {"ForStatement": ForStatement, "ForInStatement": ForInStatement,
-                       "BreakStatement": BreakStatement, "ContinueStatement": ContinueStatement}
 
 
 # ---------------------------------------------------------- syntax errors

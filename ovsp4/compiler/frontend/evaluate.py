@@ -62,7 +62,25 @@ def _constant(expr: nodes.Expression | None) -> object:
 
 
 def _calls(node: nodes.Node, kind: nodes.CallKind) -> list[nodes.MethodCall]:
-    return [n for n in node.walk() if isinstance(n, nodes.MethodCall) and n.kind is kind]
+    return [n for n in live_nodes(node) if isinstance(n, nodes.MethodCall) and n.kind is kind]
+
+
+def live_nodes(node: nodes.Node) -> list[nodes.Node]:
+    """`node.walk()` minus the branches of `if`s on constants, which p4c's
+    front end removes before anything is named (so an action called only
+    there is unused)."""
+    out: list[nodes.Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        if isinstance(n, nodes.IfStatement) and isinstance(n.cond.const_value, bool):
+            taken = n.then if n.cond.const_value else n.otherwise
+            if taken is not None:
+                stack.append(taken)
+            continue
+        stack.extend(reversed(list(n.children())))
+    return out
 
 
 def _call_target_decl(call: nodes.MethodCall) -> nodes.Declaration | None:
@@ -88,6 +106,14 @@ class Evaluator:
         self.arch = arch
         self.globals: dict[str, Block] = {}
         self.global_actions: dict[int, ActionInstance] = {}
+        self.no_action = next(
+            (
+                d
+                for d in program.declarations
+                if isinstance(d, nodes.ActionDecl) and d.name == "NoAction"
+            ),
+            None,
+        )
 
     # -- entry --------------------------------------------------------------
 
@@ -229,7 +255,9 @@ class Evaluator:
         decl: nodes.ControlDecl = block.decl  # type: ignore[assignment]
         prefix = block.path
         self._local_instances(block, decl.body)
-        applied = {id(c.callee) for c in _calls(decl.body, nodes.CallKind.TABLE_APPLY)}
+        # Tables are applied in the apply block, or in another table's key
+        # (`t.apply().hit : exact`).
+        applied = {id(c.callee) for c in _calls(decl, nodes.CallKind.TABLE_APPLY)}
         local_actions = {id(a): a for a in decl.locals if isinstance(a, nodes.ActionDecl)}
         used: dict[int, ActionInstance] = {}
 
@@ -264,6 +292,10 @@ class Evaluator:
         default = table.property("default_action")
         if default is not None and default.value is not None:
             exprs.append(default.value)
+        elif self.no_action is not None and self.no_action not in found:
+            # p4c's CreateBuiltins: a table without default_action has
+            # `default_action = NoAction()`, so NoAction is used (§8).
+            found.append(self.no_action)
         for expr in exprs:
             target = expr.method if isinstance(expr, nodes.MethodCall) else expr
             decl = getattr(target, "decl", None)

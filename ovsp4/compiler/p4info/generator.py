@@ -26,6 +26,7 @@ from ovsp4.compiler.ir.types import (
     BitsType,
     BoolType,
     EnumType,
+    ErrorType,
     HeaderType,
     NewType,
     P4Type,
@@ -102,6 +103,14 @@ def _explicit_id(decl: nodes.Declaration | None) -> int | None:
     return a.int_value() if a is not None else None
 
 
+def _through_typedef(extern: ExternBlock) -> bool:
+    """An instance whose type is written through a typedef
+    (`typedef register<T> R; R(4) r;`): p4c does not recognise it as an
+    extern instance at all, so it has no P4Info entity (issue2735-bmv2)."""
+    ref = getattr(extern.node, "type_ref", None)
+    return isinstance(ref, nodes.NamedTypeRef) and isinstance(ref.decl, nodes.TypedefDecl)
+
+
 def _enum_member(value: object) -> str | None:
     return value.name if isinstance(value, EnumMemberValue) else None
 
@@ -130,6 +139,8 @@ class P4InfoGenerator:
         for action in self.toplevel.actions():
             self._add(_Symbol(ResourceType.ACTION, action.cp_name, action.decl, action))
         for extern in self._extern_instances(tables):
+            if _through_typedef(extern):
+                continue
             kind = EXTERN_RESOURCES.get(extern.type.name) if extern.type is not None else None
             if kind is None or extern.cp_name is None:
                 continue
@@ -273,7 +284,9 @@ class P4InfoGenerator:
         for action in self.toplevel.actions():
             if action.data_params() and not _hidden(action.decl):
                 return True
-        if any(isinstance(b, ExternBlock) for b in self.toplevel.blocks()):
+        if any(
+            isinstance(b, ExternBlock) and not _through_typedef(b) for b in self.toplevel.blocks()
+        ):
             return True
         if any(t.attached for t in self.toplevel.tables()):
             return True
@@ -305,7 +318,10 @@ class P4InfoGenerator:
         fill_annotations(pkg, [a for a in main.annotations if a.name != "pkginfo"])
 
     def _type_name(self, t: P4Type | None) -> str | None:
-        """The outermost `type` of a field, after typedefs (§8, §16.2)."""
+        """The outermost `type` of a field, after typedefs (§8, §16.2).
+        Named types of fields go to type_info, as p4c converts them."""
+        if isinstance(t, (EnumType, ErrorType)):
+            self.types.convert(t)
         if isinstance(t, NewType):
             self.types.new_type(t)
             return t.name
