@@ -1,0 +1,1 @@
+"""p4c's STF packet tests, run against OvS.p4 pipelines."""
