@@ -1,0 +1,265 @@
+/*
+ * OvS.p4 runtime: what a generated program gives the runtime.
+ *
+ * Copyright The OvS.p4 Authors.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * ovs-p4c generates, for each P4 program, C code that defines one constant
+ * `struct ovsp4_program` describing the program's control-plane objects
+ * (with their P4Info ids) and its packet-processing entry point.  The
+ * runtime builds the pipeline ABI (ovsp4/pipeline.h) around it, generically:
+ * instance and thread management, the control protocol
+ * (Documentation/control-protocol.md) over tables, counters, meters,
+ * registers, the packet replication engine, value sets and digests, and the
+ * event queue.  The generated code never parses a control message; the
+ * runtime never knows a header layout.
+ *
+ * Object indices.  Generated code refers to runtime objects by their index
+ * in the program's arrays (tables[3], counters[0], ...); the control plane
+ * refers to them by P4Info id.
+ */
+
+#ifndef OVSP4_RT_PROGRAM_H
+#define OVSP4_RT_PROGRAM_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ovsp4/pipeline.h"
+#include "table.h"
+
+struct ovsp4_rt_instance;       /* the runtime's ovsp4_instance */
+struct ovsp4_rt_thread;         /* the runtime's ovsp4_thread */
+
+/* --- Descriptors --------------------------------------------------------- */
+
+/* An action as the control plane sees it: its parameters are packed in the
+ * action data, each big-endian in ceil(bits / 8) bytes, in order. */
+struct ovsp4_prog_action {
+    const char *name;           /* P4Info name */
+    uint32_t id;                /* P4Info id */
+    uint32_t n_params;
+    const uint32_t *param_ids;  /* P4Info param ids */
+    const uint32_t *param_bits; /* widths */
+    uint32_t data_size;         /* sum of ceil(bits / 8) */
+};
+
+enum ovsp4_action_scope {
+    OVSP4_SCOPE_TABLE_AND_DEFAULT = 0,
+    OVSP4_SCOPE_TABLE_ONLY = 1,
+    OVSP4_SCOPE_DEFAULT_ONLY = 2,
+};
+
+/* A constant entry (`entries = { ... }`), in the runtime's match form. */
+struct ovsp4_prog_entry {
+    const struct ovsp4_field_match *fields;
+    int32_t priority;
+    uint32_t action;            /* index in the program's actions */
+    const uint8_t *data;        /* the action's data_size bytes */
+};
+
+struct ovsp4_prog_table {
+    const char *name;           /* P4Info name */
+    uint32_t id;                /* P4Info id */
+    uint32_t size;              /* P4Info size */
+    uint32_t key_len;
+    uint32_t n_fields;
+    const struct ovsp4_field_desc *fields;
+    const uint32_t *field_ids;  /* P4Info match field ids */
+    uint32_t n_actions;
+    const uint32_t *actions;    /* indices in the program's actions */
+    const uint8_t *scopes;      /* enum ovsp4_action_scope, per action */
+    uint32_t action_data_size;  /* the largest action's data_size */
+    uint32_t default_action;    /* index in the program's actions */
+    const uint8_t *default_data;
+    bool default_const;
+    bool entries_const;         /* `const entries`: no writes at all */
+    bool has_priority;          /* TERNARY, RANGE or OPTIONAL fields */
+    bool idle_timeout;          /* support_timeout = true */
+    uint32_t n_entries;
+    const struct ovsp4_prog_entry *entries;
+    int32_t action_profile;     /* index, or -1 */
+    int32_t direct_counter;     /* index in counters, or -1 */
+    int32_t direct_meter;       /* index in meters, or -1 */
+};
+
+enum ovsp4_counter_unit {
+    OVSP4_UNIT_PACKETS = 1,
+    OVSP4_UNIT_BYTES = 2,
+    OVSP4_UNIT_BOTH = 3,
+};
+
+struct ovsp4_prog_counter {
+    const char *name;
+    uint32_t id;
+    uint32_t size;              /* 0 for a direct counter */
+    uint8_t unit;               /* enum ovsp4_counter_unit */
+    int32_t direct_table;       /* index, or -1 */
+};
+
+struct ovsp4_prog_meter {
+    const char *name;
+    uint32_t id;
+    uint32_t size;              /* 0 for a direct meter */
+    uint8_t unit;               /* OVSP4_UNIT_PACKETS or _BYTES */
+    int32_t direct_table;
+};
+
+struct ovsp4_prog_register {
+    const char *name;
+    uint32_t id;
+    uint32_t size;              /* cells */
+    uint32_t bits;              /* cell width */
+};
+
+struct ovsp4_prog_action_profile {
+    const char *name;
+    uint32_t id;
+    uint32_t size;
+    bool with_selector;
+    uint32_t max_group_size;    /* 0: no limit but size */
+    uint32_t n_tables;
+    const uint32_t *tables;     /* indices */
+};
+
+struct ovsp4_prog_value_set {
+    const char *name;
+    uint32_t id;
+    uint32_t size;
+    uint32_t key_len;
+    uint32_t n_fields;
+    const struct ovsp4_field_desc *fields;
+};
+
+struct ovsp4_prog_digest {
+    const char *name;
+    uint32_t id;
+    uint32_t data_size;         /* bytes of one serialised digest */
+    uint32_t n_members;
+    const uint32_t *member_bits;        /* struct members, in order */
+};
+
+/* A @controller_header header: packet-in/out metadata fields. */
+struct ovsp4_prog_controller_header {
+    const char *name;           /* "packet_in", "packet_out" */
+    uint32_t id;
+    uint32_t n_fields;
+    const uint32_t *field_ids;
+    const uint32_t *field_bits;
+};
+
+struct ovsp4_program {
+    uint32_t abi_version;       /* OVSP4_ABI_VERSION */
+    const char *name;
+    const char *arch;
+    const uint8_t *p4info;
+    size_t p4info_len;
+
+    uint32_t n_actions, n_tables, n_counters, n_meters, n_registers;
+    uint32_t n_action_profiles, n_value_sets, n_digests;
+    const struct ovsp4_prog_action *actions;
+    const struct ovsp4_prog_table *tables;
+    const struct ovsp4_prog_counter *counters;
+    const struct ovsp4_prog_meter *meters;
+    const struct ovsp4_prog_register *registers;
+    const struct ovsp4_prog_action_profile *action_profiles;
+    const struct ovsp4_prog_value_set *value_sets;
+    const struct ovsp4_prog_digest *digests;
+    const struct ovsp4_prog_controller_header *packet_in;   /* or NULL */
+    const struct ovsp4_prog_controller_header *packet_out;  /* or NULL */
+
+    /* Runs one packet through the whole architecture (v1model: parser,
+     * verifyChecksum, ingress, the packet replication engine, egress for
+     * each copy, computeChecksum, deparser; resubmit and recirculate),
+     * appending outputs with ovsp4_rt_output(). */
+    void (*process)(struct ovsp4_rt_thread *, struct ovsp4_packet *,
+                    uint16_t input_index);
+};
+
+/* --- Services the runtime gives generated code (packet path) ------------- */
+
+/* The object tables of a running instance, as generated code reaches them
+ * through its thread. */
+struct ovsp4_rt_objects {
+    struct ovsp4_table **tables;
+    struct ovsp4_rt_counter **counters;
+    struct ovsp4_rt_meter **meters;
+    struct ovsp4_rt_register **registers;
+    struct ovsp4_rt_value_set **value_sets;
+};
+
+const struct ovsp4_rt_objects *ovsp4_rt_objects(struct ovsp4_rt_thread *);
+uint64_t ovsp4_rt_now(struct ovsp4_rt_thread *);   /* ns, per batch */
+
+/* Outputs a packet (copied into the thread's scratch unless it is the
+ * input buffer itself). */
+void ovsp4_rt_output(struct ovsp4_rt_thread *, uint16_t input_index,
+                     const uint8_t *data, uint32_t len, uint32_t port,
+                     bool in_place);
+/* Scratch space for building a packet; valid until the next batch. */
+uint8_t *ovsp4_rt_scratch(struct ovsp4_rt_thread *, uint32_t len);
+
+/* Counters and meters (index = cell). */
+void ovsp4_rt_counter_count(struct ovsp4_rt_counter *, uint32_t index,
+                            uint32_t bytes);
+/* Returns the colour: 0 green, 1 yellow, 2 red (v1model's encoding). */
+uint32_t ovsp4_rt_meter_execute(struct ovsp4_rt_meter *, uint32_t index,
+                                uint32_t bytes, uint64_t now_ns);
+uint32_t ovsp4_rt_direct_meter_execute(const struct ovsp4_entry *,
+                                       struct ovsp4_rt_meter *,
+                                       uint32_t bytes, uint64_t now_ns);
+
+/* Registers: cells of `bits` bits, read and written as big-endian byte
+ * strings of ceil(bits / 8) bytes (or as uint64_t for bits <= 64). */
+uint64_t ovsp4_rt_register_read64(struct ovsp4_rt_register *, uint32_t index);
+void ovsp4_rt_register_write64(struct ovsp4_rt_register *, uint32_t index,
+                               uint64_t value);
+void ovsp4_rt_register_read(struct ovsp4_rt_register *, uint32_t index,
+                            uint8_t *out);
+void ovsp4_rt_register_write(struct ovsp4_rt_register *, uint32_t index,
+                             const uint8_t *in);
+
+/* Value sets: true if `key` (the set's key_len bytes) matches a member. */
+bool ovsp4_rt_value_set_match(const struct ovsp4_rt_value_set *,
+                              const uint8_t *key);
+
+/* The packet replication engine.  Multicast group replicas and clone
+ * sessions are configured by the control plane. */
+struct ovsp4_rt_replica {
+    uint32_t port;
+    uint32_t rid;               /* egress_rid */
+};
+/* Replicas of a multicast group; *n = 0 for an unknown or empty group. */
+const struct ovsp4_rt_replica *ovsp4_rt_mcast_group(struct ovsp4_rt_thread *,
+                                                    uint32_t group,
+                                                    uint32_t *n);
+struct ovsp4_rt_clone_session {
+    uint32_t n_replicas;
+    const struct ovsp4_rt_replica *replicas;
+    uint32_t class_of_service;
+    uint32_t truncate_len;      /* 0: whole packet */
+};
+/* NULL for a session the control plane has not configured. */
+const struct ovsp4_rt_clone_session *ovsp4_rt_clone_session(
+    struct ovsp4_rt_thread *, uint32_t session);
+
+/* Events for the control plane: packet-in (payload after the packet_in
+ * header, with the header's fields), digests (a serialised digest). */
+void ovsp4_rt_packet_in(struct ovsp4_rt_thread *, const uint8_t *header,
+                        uint32_t header_len, const uint8_t *payload,
+                        uint32_t payload_len);
+void ovsp4_rt_digest(struct ovsp4_rt_thread *, uint32_t digest_index,
+                     const uint8_t *data);
+
+/* Random numbers (v1model random(), hash HashAlgorithm.random). */
+uint64_t ovsp4_rt_random(struct ovsp4_rt_thread *);
+
+/* log_msg and failed assert/assume go to the host's log. */
+void ovsp4_rt_log(struct ovsp4_rt_thread *, const char *msg);
+
+/* The runtime's ovsp4_pipeline_def for a generated program; the generated
+ * code's exported OVSP4_PIPELINE_SYMBOL returns it. */
+const struct ovsp4_pipeline_def *ovsp4_rt_pipeline(const struct ovsp4_program *);
+
+#endif /* OVSP4_RT_PROGRAM_H */
