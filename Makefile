@@ -45,6 +45,7 @@ demo: venv
 
 bench: venv
 	$(VPY) benchmarks/compile_time.py
+	$(VPY) benchmarks/simulator_bench.py
 
 clean:
 	rm -rf $(VENV) build
