@@ -11,14 +11,11 @@ from pathlib import Path
 import pytest
 
 from ovsp4.compiler.diagnostics import CompileError, UnsupportedError
+from ovsp4.compiler.frontend.analysis import analyze
+from ovsp4.compiler.frontend.parser import parse_program
 from ovsp4.compiler.ir import nodes
 
 from conformance_data import record, requires_conformance, tutorial_programs, v1model_programs
-
-pytest.importorskip("ovsp4.compiler.frontend.builder", reason="the IR builder is not there yet")
-
-from ovsp4.compiler.frontend.analysis import analyze  # noqa: E402
-from ovsp4.compiler.frontend.parser import parse_program  # noqa: E402
 
 SUITE = "front end: parse and type-check"
 

@@ -44,6 +44,7 @@ EXPECTED: dict[str, tuple[str, int, int | None, str]] = {
     "non-constant-width.p4": ("non-constant-width.p4", 4, None, r"constant|compile-time"),
     "undefined-action-in-table.p4": ("undefined-action-in-table.p4", 5, None, r"nope"),
     "unknown-state.p4": ("unknown-state.p4", 4, None, r"parse_nothing"),
+    "huge-width.p4": ("huge-width.p4", 3, 9, r"too large"),
 }
 
 LOCATION = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.*)$")

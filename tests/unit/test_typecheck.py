@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from ovsp4.compiler.diagnostics import CompileError, UnsupportedError
+from ovsp4.compiler.frontend.analysis import analyze
+from ovsp4.compiler.frontend.parser import parse_program
 from ovsp4.compiler.ir import nodes
 from ovsp4.compiler.ir.nodes import CallKind
 from ovsp4.compiler.ir.types import (
@@ -27,11 +29,6 @@ from ovsp4.compiler.ir.types import (
     TupleType,
 )
 from ovsp4.compiler.ir.values import EnumMemberValue, ErrorValue, StructValue
-
-pytest.importorskip("ovsp4.compiler.frontend.builder", reason="the IR builder is not there yet")
-
-from ovsp4.compiler.frontend.analysis import analyze  # noqa: E402
-from ovsp4.compiler.frontend.parser import parse_program  # noqa: E402
 
 CORE = "#include <core.p4>\n"
 V1 = "#include <core.p4>\n#include <v1model.p4>\n"
@@ -644,7 +641,7 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
     "action-not-in-table": (
         "control C(in bit<8> x) {\n    table t { key = { x: exact; } actions = { nope; } }\n"
         "    apply { t.apply(); }\n}\n",
-        3, 47, r"'nope' is not declared",
+        3, 47, r"action 'nope' is not declared",
     ),
     "default-not-listed": (
         "control C(in bit<8> x) {\n    action a() { }\n    action b() { }\n"
@@ -764,6 +761,21 @@ control C() {
     )
     assert isinstance(err, UnsupportedError)
     assert err.location is not None and err.location.line == 5
+
+
+def test_untyped_struct_expression_for_generic_is_unsupported(tmp_path: Path) -> None:
+    err = check_fails(
+        tmp_path,
+        CORE
+        + """
+extern void f<T>(in T x);
+control C() {
+    apply { f({ a = 8w1 }); }
+}
+""",
+    )
+    assert isinstance(err, UnsupportedError)
+    assert err.location is not None and (err.location.line, err.location.column) == (5, 15)
 
 
 def test_missing_main(tmp_path: Path) -> None:

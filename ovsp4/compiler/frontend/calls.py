@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from ovsp4.compiler.frontend import typeutil as tu
 from ovsp4.compiler.frontend.exprfmt import fmt, fmt_type_ref
-from ovsp4.compiler.frontend.exprs import ExprChecker, UnknownHeaderType, UnknownStructType
+from ovsp4.compiler.frontend.exprs import UnknownHeaderType, UnknownStructType
+from ovsp4.compiler.frontend.operators import OperatorChecker
 from ovsp4.compiler.frontend.scopes import describe, is_type_decl
 from ovsp4.compiler.ir import nodes
 from ovsp4.compiler.ir.nodes import CallKind, Direction
@@ -109,7 +110,7 @@ def bind_arguments(
     return bound
 
 
-class CallChecker(ExprChecker):
+class CallChecker(OperatorChecker):
     """Calls and constructor calls (mixin of the TypeChecker)."""
 
     # -- method calls ------------------------------------------------------
@@ -368,6 +369,13 @@ class CallChecker(ExprChecker):
                 if isinstance(got, (UnknownStructType, UnknownHeaderType)) or (
                     isinstance(a.expr, nodes.ListExpression) and not isinstance(want, TypeVar)
                 ):
+                    if not weak and isinstance(want, TypeVar) and want not in subst:
+                        # p4c invents an anonymous struct type here.
+                        raise self.unsupported(
+                            f"'{fmt(a.expr)}' without a type as the argument for the generic "
+                            f"parameter '{p.name}' (write the type: (T){fmt(a.expr)})",
+                            a.expr,
+                        )
                     continue  # fitted to the parameter type afterwards
                 assert got is not None
                 if not tu.unify(want, got, subst, free, weak=weak):
@@ -390,14 +398,14 @@ class CallChecker(ExprChecker):
     def _typevar_used(tv: TypeVar, callee: Callee, bound: list[nodes.Argument | None]) -> bool:
         for p, a in zip(callee.params, bound, strict=True):
             if a is not None and not isinstance(a.expr, nodes.DontCare):
-                if tu.contains_typevar(p.resolved_type) and tv in _typevars(p.resolved_type):  # type: ignore[arg-type]
+                if tv in _typevars(p.resolved_type):  # type: ignore[arg-type]
                     return True
         return tv in _typevars(callee.return_type)
 
     def _check_argument(self, a: nodes.Argument, p: nodes.Parameter, pt: P4Type, what: str) -> None:
         where = f"argument for parameter '{p.name}' of {what}"
         if isinstance(a.expr, nodes.DontCare):
-            if p.direction is not Direction.OUT and p.direction is not Direction.INOUT:
+            if p.direction is not Direction.OUT:
                 raise self.error(f"'_' can only be passed for an 'out' parameter ({where})", a.expr)
             a.expr.type = pt
             return
@@ -421,7 +429,6 @@ class CallChecker(ExprChecker):
                     a.expr,
                 )
             return
-        a.expr = self.check_value(a.expr) if a.expr.type is None else a.expr
         if self.denoted_type(a.expr) is not None:
             raise self.error(f"type '{fmt(a.expr)}' cannot be used as a value", a.expr)
         a.expr = self.coerce(a.expr, pt, where)
@@ -458,7 +465,7 @@ class CallChecker(ExprChecker):
         params = action.params
         if in_table:
             try:
-                bound = _bind_prefix(params, e.args)
+                bound = bind_directional(params, e.args)
             except BindError as exc:
                 raise self.error(f"{what}: {exc}", e) from None
         else:
@@ -557,7 +564,7 @@ class CallChecker(ExprChecker):
         return t, ctor, _bound_exprs(callee.params, bound)
 
 
-def _bind_prefix(
+def bind_directional(
     params: list[nodes.Parameter], args: list[nodes.Argument]
 ) -> list[nodes.Argument | None]:
     """Binding of an action reference in a table: arguments go to the

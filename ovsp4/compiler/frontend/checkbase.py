@@ -1,7 +1,7 @@
 """State shared by the type checker's parts, and type-reference resolution.
 
 The checker is one object assembled from mixins, one module each
-(`exprs`, `calls`, `tables`, `typecheck`); this base holds what they share:
+(`exprs`, `operators`, `calls`, `tables`, `typecheck`); this base holds what they share:
 the scope chain, what we are inside (`Context`), diagnostics, and turning a
 written `TypeRef` into a resolved `P4Type`.
 """
@@ -53,6 +53,11 @@ _BASE_TYPES: dict[str, P4Type] = {
     "int": INT,
     "_": DONT_CARE,
 }
+
+
+# Widths beyond this are certainly mistakes, and would make exact
+# arithmetic on them (2**W) needlessly expensive.
+MAX_WIDTH = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,11 @@ class CheckerBase:
         width = self.const_int(ref.width, f"the width of {ref.kind}<...>")
         if width < 0 or (width == 0 and ref.kind != "bit"):
             raise self.error(f"invalid width {width} for {ref.kind}<...>", ref.width)
+        if width > MAX_WIDTH:
+            raise self.error(
+                f"width {width} of {ref.kind}<...> is too large (at most {MAX_WIDTH} bits)",
+                ref.width,
+            )
         if ref.kind == "varbit":
             return VarbitType(width)
         return BitsType(width, ref.kind == "int")

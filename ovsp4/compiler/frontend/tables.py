@@ -6,7 +6,12 @@ and the other properties.
 from __future__ import annotations
 
 from ovsp4.compiler.frontend import typeutil as tu
-from ovsp4.compiler.frontend.calls import BindError, CallChecker, bind_arguments
+from ovsp4.compiler.frontend.calls import (
+    BindError,
+    CallChecker,
+    bind_arguments,
+    bind_directional,
+)
 from ovsp4.compiler.frontend.exprfmt import fmt
 from ovsp4.compiler.frontend.scopes import describe
 from ovsp4.compiler.ir import nodes
@@ -95,7 +100,7 @@ class TableChecker(CallChecker):
             e.type = ActionType(decl)
             try:
                 if mode == "list":
-                    _require_directional_bound(decl, [])
+                    bind_directional(decl.params, [])
                 else:
                     bind_arguments(decl.params, [])
             except BindError as exc:
@@ -126,7 +131,9 @@ class TableChecker(CallChecker):
         raise self.error(f"'{fmt(e)}' is not an action", e)
 
     def _lookup_action(self, e: nodes.PathExpression) -> nodes.ActionDecl:
-        found = self.resolve_path(e)
+        found = (self.global_scope if e.is_global else self.scope).lookup(e.name)
+        if not found:
+            raise self.error(f"action '{e.name}' is not declared", e)
         decl = found[0]
         if not isinstance(decl, nodes.ActionDecl):
             raise self.error(f"'{e.name}' is a {describe(decl)}, not an action", e)
@@ -253,12 +260,6 @@ def _positional(
         else:
             out.append((a, params[i] if i < len(params) else None))
     return out
-
-
-def _require_directional_bound(decl: nodes.ActionDecl, args: list[nodes.Argument]) -> None:
-    for p in decl.params[len(args) :]:
-        if p.direction is not Direction.NONE and p.default is None:
-            raise BindError(f"parameter '{p.name}' ('{p.direction.value}') must be bound here")
 
 
 def _is_key_type(t: P4Type) -> bool:

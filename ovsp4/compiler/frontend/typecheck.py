@@ -1,9 +1,12 @@
 """The type checker: declarations and statements, in source order.
 
-`TypeChecker` is assembled from the expression (`exprs`), call (`calls`)
-and table (`tables`) checkers; this module adds declarations (resolving
-their types, declaring their names in scope as it meets them) and
-statements. `analysis.analyze` is the entry point.
+`TypeChecker` is one object assembled from a chain of mixins, one module
+each: `checkbase` (scopes, context, type references) <- `exprs`
+(expressions, implicit casts, l-values) <- `operators` (operators, casts,
+`?:`) <- `calls` (calls, overloads, generics, instantiations) <- `tables`
+<- this module, which adds declarations (resolving their types and
+declaring their names in scope as it meets them) and statements.
+`analysis.analyze` is the entry point.
 """
 
 from __future__ import annotations
@@ -235,15 +238,21 @@ class TypeChecker(TableChecker):
             self.check_params(d.params, "apply")
             self.check_params(d.ctor_params, "constructor")
             with self.inside(parser=d, control=None, action=None, in_apply=False):
-                for local in d.locals:
+                for local in list(d.locals):  # direct applies may add instances
                     self._local(local)
-                with self.scoped("states", d):
-                    for state in builtin_states(d):
-                        self.declare(state)
-                    for state in d.states:
-                        self.declare(state)
-                    for state in d.states:
-                        self._state(state)
+                # States share the parser's namespace; all are visible from
+                # every state (forward references are allowed).
+                for state in builtin_states(d):
+                    clash = self.scope.names.get(state.name)
+                    if clash:
+                        raise self.error(
+                            f"'{state.name}' is the name of a built-in parser state", clash[0]
+                        )
+                    self.declare(state)
+                for state in d.states:
+                    self.declare(state)
+                for state in d.states:
+                    self._state(state)
         self.declare(d)
 
     def _local(self, d: nodes.Declaration) -> None:
@@ -358,7 +367,7 @@ class TypeChecker(TableChecker):
             self.check_params(d.params, "apply")
             self.check_params(d.ctor_params, "constructor")
             with self.inside(control=d, parser=None, action=None, in_apply=False):
-                for local in d.locals:
+                for local in list(d.locals):  # direct applies may add instances
                     self._local(local)
                 with self.inside(in_apply=True):
                     self.check_block(d.body)

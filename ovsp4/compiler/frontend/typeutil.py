@@ -16,7 +16,6 @@ from ovsp4.compiler.ir.types import (
     EnumType,
     ErrorType,
     ExternType,
-    HeaderType,
     HeaderUnionType,
     InfIntType,
     MatchKindType,
@@ -68,10 +67,6 @@ def as_bits(t: P4Type) -> BitsType | None:
     if isinstance(t, BitsType):
         return t
     return ser_enum_underlying(t)
-
-
-def is_header_like(t: P4Type) -> bool:
-    return isinstance(t, (HeaderType, HeaderUnionType))
 
 
 # -- generic substitution ---------------------------------------------------
