@@ -30,9 +30,9 @@ RT_ASAN_CFLAGS := $(RT_WARN) -O1 -g -fno-omit-frame-pointer \
 RT_TSAN_CFLAGS := $(RT_WARN) -O1 -g -fsanitize=thread -pthread \
     $(RT_INC) -MMD -MP
 
-# The library is the whole runtime; the table-core tests build only the
-# files they test, so that work in progress elsewhere in runtime/ does not
-# break them.
+# The library is the whole runtime.  The test binaries link all of it (the
+# control-protocol and extern tests in tests/ need the whole runtime); the
+# benchmark only the table core.
 RT_LIB_SRCS := $(wildcard $(RT_SRCDIR)/runtime/*.c)
 RT_CORE_SRCS := $(addprefix $(RT_SRCDIR)/runtime/, \
     idpool.c match.c rcu.c rhash.c table.c tbl-exact.c tbl-lpm-bsl.c \
@@ -77,11 +77,11 @@ $(eval $(call rt_flavour,tsan,$(RT_TSAN_CFLAGS)))
 
 # The plain tests and the benchmark use the library's own (PIC) objects.
 $(RT_TEST): $(call rt_objs,test,$(RT_TEST_SRCS)) \
-            $(call rt_objs,obj,$(RT_CORE_SRCS))
+            $(call rt_objs,obj,$(RT_LIB_SRCS))
 	$(RT_CC) -pthread -o $@ $^
-$(RT_TEST_ASAN): $(call rt_objs,asan,$(RT_TEST_SRCS) $(RT_CORE_SRCS))
+$(RT_TEST_ASAN): $(call rt_objs,asan,$(RT_TEST_SRCS) $(RT_LIB_SRCS))
 	$(RT_CC) -fsanitize=address,undefined -pthread -o $@ $^
-$(RT_TEST_TSAN): $(call rt_objs,tsan,$(RT_TEST_SRCS) $(RT_CORE_SRCS))
+$(RT_TEST_TSAN): $(call rt_objs,tsan,$(RT_TEST_SRCS) $(RT_LIB_SRCS))
 	$(RT_CC) -fsanitize=thread -pthread -o $@ $^
 $(RT_BENCH): $(call rt_objs,test,$(RT_SRCDIR)/tests/bench_tables.c) \
              $(call rt_objs,obj,$(RT_CORE_SRCS))

@@ -17,6 +17,17 @@
  * Object indices.  Generated code refers to runtime objects by their index
  * in the program's arrays (tables[3], counters[0], ...); the control plane
  * refers to them by P4Info id.
+ *
+ * Action ids.  Table entries and default actions hold the action's P4Info
+ * id in ovsp4_action.id (the runtime translates the action indices of the
+ * descriptors' const entries and default actions), so generated code
+ * dispatches on P4Info ids.  In tables with an action profile, an entry's
+ * action is a reference to a member or group instead: see
+ * ovsp4_rt_action_profile_resolve().
+ *
+ * Byte strings.  Action data, register cells, digests and controller
+ * header fields are sequences of big-endian values of ceil(bits / 8) bytes
+ * each, in declaration order, with the bits above the width zero.
  */
 
 #ifndef OVSP4_RT_PROGRAM_H
@@ -26,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash.h"
 #include "ovsp4/pipeline.h"
 #include "table.h"
 
@@ -123,6 +135,8 @@ struct ovsp4_prog_action_profile {
     const uint32_t *tables;     /* indices */
 };
 
+/* A parser value set; its P4Info match fields have the ids 1..n_fields (as
+ * p4c numbers them), in order. */
 struct ovsp4_prog_value_set {
     const char *name;
     uint32_t id;
@@ -132,6 +146,8 @@ struct ovsp4_prog_value_set {
     const struct ovsp4_field_desc *fields;
 };
 
+/* A digest: its data is the struct's members, each big-endian in
+ * ceil(bits / 8) bytes, in order (data_size bytes in all). */
 struct ovsp4_prog_digest {
     const char *name;
     uint32_t id;
@@ -193,14 +209,31 @@ const struct ovsp4_rt_objects *ovsp4_rt_objects(struct ovsp4_rt_thread *);
 uint64_t ovsp4_rt_now(struct ovsp4_rt_thread *);   /* ns, per batch */
 
 /* Outputs a packet (copied into the thread's scratch unless it is the
- * input buffer itself). */
+ * input buffer itself or already lies in the scratch space).  At most one
+ * output per input packet is sent in place: a second in-place output of
+ * the same input is copied.  An output to the instance's CPU port
+ * (ovsp4_instance_config.cpu_port, when not 0) becomes a packet-in event:
+ * the first bytes are the program's packet_in @controller_header (its
+ * fields packed bit by bit) when the program has one, the rest is the
+ * payload.  Outputs that do not fit (the caller's output array or the
+ * scratch space is full) are dropped and counted. */
 void ovsp4_rt_output(struct ovsp4_rt_thread *, uint16_t input_index,
                      const uint8_t *data, uint32_t len, uint32_t port,
                      bool in_place);
 /* Scratch space for building a packet; valid until the next batch. */
 uint8_t *ovsp4_rt_scratch(struct ovsp4_rt_thread *, uint32_t len);
 
-/* Counters and meters (index = cell). */
+/* The instance's CPU port (0: none). */
+uint32_t ovsp4_rt_cpu_port(struct ovsp4_rt_thread *);
+
+/* Counters and meters (index = cell).  An index out of range is ignored
+ * (counters) or gives GREEN (meters).  Meters are two-rate three-colour
+ * markers (RFC 2698, colour-blind, as BMv2's); a meter cell the control
+ * plane has not configured marks every packet GREEN. */
+#define OVSP4_METER_GREEN 0u
+#define OVSP4_METER_YELLOW 1u
+#define OVSP4_METER_RED 2u
+
 void ovsp4_rt_counter_count(struct ovsp4_rt_counter *, uint32_t index,
                             uint32_t bytes);
 /* Returns the colour: 0 green, 1 yellow, 2 red (v1model's encoding). */
@@ -211,7 +244,12 @@ uint32_t ovsp4_rt_direct_meter_execute(const struct ovsp4_entry *,
                                        uint32_t bytes, uint64_t now_ns);
 
 /* Registers: cells of `bits` bits, read and written as big-endian byte
- * strings of ceil(bits / 8) bytes (or as uint64_t for bits <= 64). */
+ * strings of ceil(bits / 8) bytes (or as uint64_t for bits <= 64; for
+ * wider registers read64/write64 see the low 64 bits).  Reads out of range
+ * give zero, writes out of range are ignored.  Each 64-bit word of a cell
+ * is accessed atomically; a cell wider than 64 bits written by one thread
+ * while another reads it may be seen half-written (as without @atomic on
+ * BMv2). */
 uint64_t ovsp4_rt_register_read64(struct ovsp4_rt_register *, uint32_t index);
 void ovsp4_rt_register_write64(struct ovsp4_rt_register *, uint32_t index,
                                uint64_t value);
@@ -220,7 +258,8 @@ void ovsp4_rt_register_read(struct ovsp4_rt_register *, uint32_t index,
 void ovsp4_rt_register_write(struct ovsp4_rt_register *, uint32_t index,
                              const uint8_t *in);
 
-/* Value sets: true if `key` (the set's key_len bytes) matches a member. */
+/* Value sets: true if `key` (the set's key_len bytes, laid out as a table
+ * key) matches a member. */
 bool ovsp4_rt_value_set_match(const struct ovsp4_rt_value_set *,
                               const uint8_t *key);
 
@@ -244,8 +283,43 @@ struct ovsp4_rt_clone_session {
 const struct ovsp4_rt_clone_session *ovsp4_rt_clone_session(
     struct ovsp4_rt_thread *, uint32_t session);
 
+/* Action profiles and selectors.  In a table whose descriptor has an
+ * action_profile, an entry's action (ovsp4_entry_action()) is a reference
+ * to a member or a group, recognised by ovsp4_action_is_ref(); the table's
+ * default action is always a direct action.  Generated code resolves a
+ * reference to the member's action -- P4Info action id and action data,
+ * laid out as the action's own data_size bytes -- with
+ *
+ *     const struct ovsp4_action *a = ovsp4_entry_action(e);
+ *     if (ovsp4_action_is_ref(a)) {
+ *         a = ovsp4_rt_action_profile_resolve(a, hash);
+ *         if (!a) { ...treat as a miss: run the default action... }
+ *     }
+ *
+ * where `hash` is the selector's hash of the selector fields (ignored for
+ * a member reference; for a group, the member is the (hash % n)-th of the
+ * group's members, each repeated `weight` times, in member id order).
+ * NULL for an empty group.  Packet path; the result is valid until the
+ * thread's next quiescent point. */
+#define OVSP4_ACTION_REF_MEMBER 0xfffffff1u
+#define OVSP4_ACTION_REF_GROUP 0xfffffff2u
+
+static inline bool
+ovsp4_action_is_ref(const struct ovsp4_action *a)
+{
+    return a->id == OVSP4_ACTION_REF_MEMBER || a->id == OVSP4_ACTION_REF_GROUP;
+}
+
+const struct ovsp4_action *ovsp4_rt_action_profile_resolve(
+    const struct ovsp4_action *ref, uint64_t selector_hash);
+
 /* Events for the control plane: packet-in (payload after the packet_in
- * header, with the header's fields), digests (a serialised digest). */
+ * header, with the header's fields; `header` is the serialised
+ * @controller_header header, its fields packed bit by bit, or NULL),
+ * digests (a serialised digest of the digest's data_size bytes).  Events
+ * go to per-thread rings drained by poll_events(); when a ring is full the
+ * event is dropped and counted.  Digests whose digest the control plane
+ * has not configured (a DIGEST_CONFIG write) are dropped. */
 void ovsp4_rt_packet_in(struct ovsp4_rt_thread *, const uint8_t *header,
                         uint32_t header_len, const uint8_t *payload,
                         uint32_t payload_len);
@@ -255,8 +329,12 @@ void ovsp4_rt_digest(struct ovsp4_rt_thread *, uint32_t digest_index,
 /* Random numbers (v1model random(), hash HashAlgorithm.random). */
 uint64_t ovsp4_rt_random(struct ovsp4_rt_thread *);
 
-/* log_msg and failed assert/assume go to the host's log. */
+/* log_msg and failed assert/assume go to the host's log: a LOG event of
+ * the control protocol. */
 void ovsp4_rt_log(struct ovsp4_rt_thread *, const char *msg);
+/* The same with a level: 0 info, 1 warning, 2 error (failed assert). */
+void ovsp4_rt_log_level(struct ovsp4_rt_thread *, int level,
+                        const char *msg);
 
 /* The runtime's ovsp4_pipeline_def for a generated program; the generated
  * code's exported OVSP4_PIPELINE_SYMBOL returns it. */

@@ -92,6 +92,7 @@ main(int argc, char *argv[])
 {
     const struct ovsp4_test *suites[] = {
         rcu_tests, table_api_tests, diff_tests, stress_tests,
+        hash_tests, meter_tests, control_tests, control_fuzz_tests,
     };
     unsigned int n_run = 0, n_failed = 0;
 

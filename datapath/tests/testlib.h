@@ -87,5 +87,9 @@ extern const struct ovsp4_test rcu_tests[];
 extern const struct ovsp4_test table_api_tests[];
 extern const struct ovsp4_test diff_tests[];
 extern const struct ovsp4_test stress_tests[];
+extern const struct ovsp4_test hash_tests[];
+extern const struct ovsp4_test meter_tests[];
+extern const struct ovsp4_test control_tests[];
+extern const struct ovsp4_test control_fuzz_tests[];
 
 #endif /* OVSP4_TESTLIB_H */
