@@ -14,10 +14,13 @@ mentions are not checked (BMv2 has no interface there).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
+from ovsp4.control import protocol as p
+from ovsp4.control.client import ControlClient
 from ovsp4.proto import p4info_pb2
+from ovsp4.sim.pipeline import Output
 from ovsp4.stf import parser as stf
 
 MatchType = p4info_pb2.MatchField
@@ -27,45 +30,7 @@ class StfError(Exception):
     """The STF cannot be run (unknown name, bad value, target error)."""
 
 
-@dataclass(frozen=True)
-class FieldMatch:
-    """One match field of an entry, in P4Runtime terms (bytes big-endian,
-    the field's full width)."""
-
-    field_id: int
-    value: bytes
-    mask: bytes | None = None  # ternary
-    prefix_len: int | None = None  # lpm
-    high: bytes | None = None  # range (value is the low end)
-
-
-@dataclass(frozen=True)
-class ReceivedPacket:
-    port: int
-    data: bytes
-
-
-class StfTarget(Protocol):
-    """What an STF test needs of a switch."""
-
-    def insert_entry(
-        self,
-        table_id: int,
-        matches: list[FieldMatch],
-        priority: int,
-        action_id: int,
-        params: list[tuple[int, bytes]],
-    ) -> None: ...
-
-    def set_default(
-        self, table_id: int, action_id: int, params: list[tuple[int, bytes]]
-    ) -> None: ...
-
-    def set_mcast_group(self, group: int, replicas: list[tuple[int, int]]) -> None: ...
-
-    def set_clone_session(self, session: int, port: int) -> None: ...
-
-    def send(self, port: int, data: bytes) -> list[ReceivedPacket]: ...
+Sender = Callable[[int, bytes], list[Output]]
 
 
 @dataclass
@@ -121,9 +86,10 @@ def _wildcard(text: str, width: int, what: str, line: int) -> tuple[int, int, in
 
 
 class StfRunner:
-    def __init__(self, p4info: p4info_pb2.P4Info, target: StfTarget) -> None:
+    def __init__(self, p4info: p4info_pb2.P4Info, client: ControlClient, send: Sender) -> None:
         self.p4info = p4info
-        self.target = target
+        self.client = client
+        self.send = send
         self.tables = {t.preamble.name: t for t in p4info.tables}
         self.actions = {a.preamble.id: a for a in p4info.actions}
         self.mc_nodes: list[tuple[int, list[int]]] = []
@@ -131,7 +97,7 @@ class StfRunner:
 
     # -- entries ----------------------------------------------------------------
 
-    def _field_match(self, mf: p4info_pb2.MatchField, text: str, line: int) -> FieldMatch:
+    def _field_match(self, mf: p4info_pb2.MatchField, text: str, line: int) -> p.FieldMatch:
         width = mf.bitwidth
         what = f"key {mf.name}"
         kind = mf.match_type
@@ -143,7 +109,9 @@ class StfRunner:
                 value, mask, _ = _wildcard(text, width, what, line)
             else:
                 value, mask = _number(text, width, what, line), (1 << width) - 1
-            return FieldMatch(mf.id, _to_bytes(value & mask, width), mask=_to_bytes(mask, width))
+            return p.FieldMatch.ternary(
+                mf.id, _to_bytes(value & mask, width), _to_bytes(mask, width)
+            )
         if kind == MatchType.LPM:
             if "/" in text:
                 v, plen = text.split("/", 1)
@@ -156,17 +124,20 @@ class StfRunner:
             if prefix_len > width:
                 raise StfError(f"line {line}: {what}: prefix /{prefix_len} longer than {width}")
             keep = ((1 << prefix_len) - 1) << (width - prefix_len)
-            return FieldMatch(mf.id, _to_bytes(value & keep, width), prefix_len=prefix_len)
+            return p.FieldMatch.lpm(mf.id, _to_bytes(value & keep, width), prefix_len)
         if kind == MatchType.RANGE:
             lo, sep, hi = text.partition("..")
             low = _number(lo, width, what, line)
             high = _number(hi, width, what, line) if sep else low
-            return FieldMatch(mf.id, _to_bytes(low, width), high=_to_bytes(high, width))
-        return FieldMatch(mf.id, _to_bytes(_number(text, width, what, line), width))
+            return p.FieldMatch.range(mf.id, _to_bytes(low, width), _to_bytes(high, width))
+        value = _to_bytes(_number(text, width, what, line), width)
+        if kind == MatchType.OPTIONAL:
+            return p.FieldMatch.optional(mf.id, value)
+        return p.FieldMatch.exact(mf.id, value)
 
     def _action(
         self, table: p4info_pb2.Table, name: str, args: list[tuple[str, str]], line: int
-    ) -> tuple[int, list[tuple[int, bytes]]]:
+    ) -> p.Action:
         candidates = {
             self.actions[r.id].preamble.name: self.actions[r.id] for r in table.action_refs
         }
@@ -174,14 +145,15 @@ class StfRunner:
         assert isinstance(action, p4info_pb2.Action)
         given = dict(args)
         params = []
-        for p in action.params:
-            if p.name not in given:
-                raise StfError(f"line {line}: action {name}: no value for parameter {p.name}")
-            value = _number(given.pop(p.name), p.bitwidth, f"parameter {p.name}", line)
-            params.append((p.id, _to_bytes(value, p.bitwidth)))
+        for param in action.params:
+            if param.name not in given:
+                raise StfError(f"line {line}: action {name}: no value for parameter {param.name}")
+            text = given.pop(param.name)
+            value = _number(text, param.bitwidth, f"parameter {param.name}", line)
+            params.append((param.id, _to_bytes(value, param.bitwidth)))
         if given:
             raise StfError(f"line {line}: action {name} has no parameter {', '.join(given)}")
-        return action.preamble.id, params
+        return p.Action(p.ActionKind.DIRECT, action.preamble.id, params)
 
     def _table(self, name: str, line: int) -> p4info_pb2.Table:
         table = _by_suffix(self.tables, name, "table", line)  # type: ignore[arg-type]
@@ -196,13 +168,14 @@ class StfRunner:
             mf = _by_suffix(fields, name, f"key field of {table.preamble.name}", cmd.line)
             assert isinstance(mf, p4info_pb2.MatchField)
             matches.append(self._field_match(mf, text, cmd.line))
-        action_id, params = self._action(table, cmd.action, cmd.args, cmd.line)
+        action = self._action(table, cmd.action, cmd.args, cmd.line)
         has_priority = any(
             mf.match_type in (MatchType.TERNARY, MatchType.RANGE, MatchType.OPTIONAL)
             for mf in table.match_fields
         )
         priority = cmd.priority if cmd.priority is not None else (1 if has_priority else 0)
-        self.target.insert_entry(table.preamble.id, matches, priority, action_id, params)
+        entry = p.TableEntry(table.preamble.id, matches, priority, action)
+        self.client.insert_entries([entry])
 
     # -- running ----------------------------------------------------------------
 
@@ -216,7 +189,7 @@ class StfRunner:
             if isinstance(cmd, stf.Packet):
                 ports.add(cmd.port)
                 sent += 1
-                for out in self.target.send(cmd.port, cmd.data):
+                for out in self.send(cmd.port, cmd.data):
                     received.setdefault(out.port, []).append(out.data)
             elif isinstance(cmd, stf.Expect):
                 ports.add(cmd.port)
@@ -228,13 +201,14 @@ class StfRunner:
                 self._add(cmd)
             elif isinstance(cmd, stf.SetDefault):
                 table = self._table(cmd.table, cmd.line)
-                action_id, params = self._action(table, cmd.action, cmd.args, cmd.line)
-                self.target.set_default(table.preamble.id, action_id, params)
+                self.client.set_default(
+                    table.preamble.id, self._action(table, cmd.action, cmd.args, cmd.line)
+                )
             elif isinstance(cmd, stf.MirroringAdd):
-                self.target.set_clone_session(cmd.session, cmd.port)
+                self.client.set_clone_session(cmd.session, [(cmd.port, 0)])
             elif isinstance(cmd, stf.McGroupCreate):
                 self.mc_groups[cmd.group] = []
-                self.target.set_mcast_group(cmd.group, [])
+                self.client.set_mcast_group(cmd.group, [])
             elif isinstance(cmd, stf.McNodeCreate):
                 self.mc_nodes.append((cmd.rid, cmd.ports))
             elif isinstance(cmd, stf.McNodeAssociate):
@@ -243,7 +217,7 @@ class StfRunner:
                 rid, node_ports = self.mc_nodes[cmd.handle]
                 replicas = self.mc_groups.setdefault(cmd.group, [])
                 replicas.extend((port, rid) for port in node_ports)
-                self.target.set_mcast_group(cmd.group, replicas)
+                self.client.set_mcast_group(cmd.group, replicas)
             elif isinstance(cmd, stf.Wait):
                 pass  # the simulator runs every packet to completion
         return self._check(ports, expected, any_ok, received, sent)
