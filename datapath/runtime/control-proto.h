@@ -44,9 +44,6 @@ enum ovsp4_msg_type {
  * short to have a type gets a reply of type OVSP4_MSG_REPLY (0x8000). */
 #define OVSP4_MSG_REPLY 0x8000
 
-/* Statuses beyond enum ovsp4_status (pipeline.h). */
-#define OVSP4_E_IN_USE 10       /* deleting a member/group still in use */
-
 /* The entities of WRITE and READ. */
 enum ovsp4_entity {
     OVSP4_ENT_TABLE_ENTRY = 1,

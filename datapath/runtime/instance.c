@@ -518,6 +518,18 @@ abi_thread_quiesce(struct ovsp4_thread *t)
     ovsp4_rcu_quiesce(((struct ovsp4_rt_thread *) t)->rcu);
 }
 
+static void
+abi_thread_offline(struct ovsp4_thread *t)
+{
+    ovsp4_rcu_offline(((struct ovsp4_rt_thread *) t)->rcu);
+}
+
+static void
+abi_thread_online(struct ovsp4_thread *t)
+{
+    ovsp4_rcu_online(((struct ovsp4_rt_thread *) t)->rcu);
+}
+
 static uint32_t
 abi_process_batch(struct ovsp4_thread *t_, struct ovsp4_packet *pkts,
                   uint32_t n, struct ovsp4_output *out, uint32_t max_out,
@@ -584,6 +596,8 @@ ovsp4_rt_pipeline(const struct ovsp4_program *p)
     def.process_batch = abi_process_batch;
     def.control = abi_control;
     def.poll_events = abi_poll_events;
+    def.thread_offline = abi_thread_offline;
+    def.thread_online = abi_thread_online;
     return &def;
 }
 

@@ -65,6 +65,7 @@ Control = C.CFUNCTYPE(
     C.c_size_t, C.c_void_p, C.c_char_p, C.c_size_t, C.POINTER(C.c_uint8), C.c_size_t
 )
 PollEvents = C.CFUNCTYPE(C.c_uint32, C.c_void_p, EventCallback, C.c_void_p, C.c_uint32)
+ThreadOnOff = C.CFUNCTYPE(None, C.c_void_p)
 
 
 class PipelineDef(C.Structure):
@@ -84,4 +85,6 @@ class PipelineDef(C.Structure):
         ("process_batch", ProcessBatch),
         ("control", Control),
         ("poll_events", PollEvents),
+        ("thread_offline", ThreadOnOff),
+        ("thread_online", ThreadOnOff),
     ]

@@ -99,6 +99,7 @@ enum ovsp4_status {
     OVSP4_E_CONST = 7,          /* modifying a const table / default */
     OVSP4_E_NOMEM = 8,
     OVSP4_E_TOOBIG = 9,         /* reply does not fit: retry with more room */
+    OVSP4_E_IN_USE = 10,        /* deleting a member/group still referenced */
 };
 
 /* Events the pipeline queues for the control plane (packet-in, digests,
@@ -146,10 +147,23 @@ struct ovsp4_pipeline_def {
                       size_t request_len, uint8_t *reply, size_t reply_cap);
 
     /* Deliver queued events (packet-in, digest lists, idle timeouts), at
-     * most `max` of them; returns how many were delivered. */
+     * most `max` of them; returns how many were delivered.  Also the
+     * control side's housekeeping (idle-timeout scans, deferred frees):
+     * hosts call it periodically even when nobody listens to events. */
     uint32_t (*poll_events)(struct ovsp4_instance *, ovsp4_event_cb, void *aux,
                             uint32_t max);
+
+    /* A thread that will sleep (an idle PMD thread) goes offline so that
+     * memory reclamation does not wait for it; online again before its
+     * next process_batch(). */
+    void (*thread_offline)(struct ovsp4_thread *);
+    void (*thread_online)(struct ovsp4_thread *);
 };
+
+/* Threading contract, in short: every thread is destroyed before its
+ * instance; the end of process_batch() is a quiescent point of its thread;
+ * control() and poll_events() may run on any thread, including a packet
+ * thread between two of its batches; `now_ns` is CLOCK_MONOTONIC. */
 
 typedef const struct ovsp4_pipeline_def *(*ovsp4_pipeline_get_fn)(void);
 
