@@ -109,7 +109,9 @@ def write_routes(path: Path, routes: list[tuple[int, int, bytes, int]]) -> None:
 
 
 def run(exe: Path, *args: object) -> dict[str, str]:
-    out = subprocess.run([str(exe), *map(str, args)], check=True, capture_output=True, text=True)
+    out = subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"pipeline_bench {args[0]} failed: {out.stderr.strip()}")
     line = out.stdout.strip().splitlines()[-1]
     return dict(kv.split("=", 1) for kv in line.split())
 

@@ -37,7 +37,7 @@ PROG = "ovs-p4c"
     "-o",
     "outdir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write the compiler's outputs (PROGRAM.p4info.txtpb, ...) to OUTDIR.",
+    help="Write the compiler's outputs (PROGRAM.p4info.txtpb, PROGRAM.c, PROGRAM.so) to OUTDIR.",
 )
 @click.option("--check", is_flag=True, help="Front end only: parse, resolve and type-check.")
 @report_errors(PROG)
@@ -51,6 +51,7 @@ def main(
     check: bool,
 ) -> None:
     """Compile a P4_16 PROGRAM for an OvS.p4 bridge."""
+    from ovsp4.compiler.backend import generate_c
     from ovsp4.compiler.p4info import serialize
 
     options = CompileOptions(tuple(include_dirs), parse_defines(defines), arch)
@@ -71,6 +72,15 @@ def main(
         targets.append(outdir / f"{program.stem}.p4info.txtpb")
     for target in targets:
         serialize.write(compiled.p4info, target)
+    if outdir is not None and compiled.toplevel is not None:
+        import shutil
+
+        from ovsp4.compiler.backend import build
+
+        source = generate_c(compiled)
+        (outdir / f"{program.stem}.c").write_text(source)
+        so = build.compile_c(source, program.stem)
+        shutil.copyfile(so, outdir / f"{program.stem}.so")
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def scalar_c(width: int, signed: bool, *, storage: bool) -> str:
                 return f"int{n}_t" if signed else f"uint{n}_t"
     if width <= MEDIUM:
         return "ovsp4_s128" if signed else "ovsp4_u128"
-    return f"ovsp4_w{limbs(width)}"
+    return f"ovsp4_w{limbs(width)}"  # signed: the W-bit two's-complement pattern
 
 
 @dataclass
@@ -133,8 +133,8 @@ class CTypes:
         b = bits_of(t)
         if b is not None:
             if b.width > MEDIUM:
-                if b.signed:
-                    raise UnsupportedError(f"signed integers wider than {MEDIUM} bits ({b})", loc)
+                if limbs(b.width) > 16:
+                    raise UnsupportedError(f"integers wider than 1024 bits ({b})", loc)
                 self.wide_limbs.add(limbs(b.width))
             if b.width == 0:
                 return "uint8_t" if storage else "uint64_t"
@@ -202,7 +202,9 @@ class CTypes:
             if kind == "header":
                 members.append(("uint8_t ovsp4_valid", ""))
             for fname, ftype in struct_fields(t):
-                members.append((f"{self.storage(ftype, t.decl.loc)} {field_ident(fname)}", str(ftype)))
+                members.append(
+                    (f"{self.storage(ftype, t.decl.loc)} {field_ident(fname)}", str(ftype))
+                )
             if not members:
                 members.append(("uint8_t ovsp4_empty", "C structs need a member"))
             keyword = "header_union" if kind == "union" else kind

@@ -68,6 +68,8 @@ class Env:
     guards: list[tuple[str, str]] = field(default_factory=list)
     # For `return` in a P4 function: the C type returned.
     return_type: str | None = None
+    # The label `continue` jumps to in the innermost loop.
+    continue_label: str | None = None
 
     def child(self) -> Env:
         """A nested scope sharing temporaries and the temp counter."""
@@ -82,6 +84,7 @@ class Env:
             self.counter,
             self.guards,
             self.return_type,
+            self.continue_label,
         )
 
     def bind(self, decl: nodes.Declaration, binding: Binding) -> None:
@@ -110,7 +113,7 @@ class Env:
         zeroed) at the top of the current C block."""
         self.counter[0] += 1
         name = f"{hint}_{self.counter[0]}"
-        self.temps.append(f"{ctype} {name} = {zero_init(ctype)};")
+        self.temps.append(f"OVSP4_UNUSED {ctype} {name} = {zero_init(ctype)};")
         return name
 
     def fresh(self, hint: str) -> str:

@@ -8,6 +8,7 @@ provides the helpers named here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ovsp4.compiler.backend.ctype_map import MEDIUM, SMALL, limbs, scalar_c
@@ -35,12 +36,48 @@ class Num:
         return f"ovsp4_w{limbs(self.width)}"
 
 
+_ATOM = re.compile(r"^[A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*|\[[^\[\]]*\])*$|^-?\w+$")
+
+
+def p(code: str) -> str:
+    """`code` parenthesised unless it is already an operand as it stands
+    (a name, member access, literal, call, parenthesised or cast atom)."""
+    if _ATOM.match(code):
+        return code
+    if code.startswith("(") and _closes_at_end(code):
+        return code
+    m = re.match(r"^[A-Za-z_]\w*\(", code)
+    if m and _closes_at_end(code, m.end() - 1):
+        return code
+    m = re.match(r"^\((?:u?int\d+_t|ovsp4_[us]128|bool|uint64_t)\) ", code)
+    if m and (_ATOM.match(code[m.end() :]) or p(code[m.end() :]) == code[m.end() :]):
+        return code
+    return f"({code})"
+
+
+def _closes_at_end(code: str, start: int = 0) -> bool:
+    """Whether the parenthesis at `start` closes at the last character."""
+    depth = 0
+    for i in range(start, len(code)):
+        if code[i] == "(":
+            depth += 1
+        elif code[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i == len(code) - 1
+    return False
+
+
 def _hex(v: int) -> str:
     return hex(v) if v > 9 else str(v)
 
 
 def u64_literal(v: int) -> str:
-    return f"UINT64_C({_hex(v)})" if v > 0xFFFFFFFF else (f"{_hex(v)}u" if v > 9 else str(v))
+    """An unsigned literal usable as a uint64_t operand: a plain (int)
+    literal when it fits in a positive int (its conversion to uint64_t,
+    even under `~`, is exact), UINT64_C otherwise -- never an `unsigned
+    int`, whose `~` would only be 32 bits wide."""
+    return _hex(v) if v <= 0x7FFFFFFF else f"UINT64_C({_hex(v)})"
 
 
 def constant(value: int, n: Num) -> str:
@@ -62,6 +99,7 @@ def constant(value: int, n: Num) -> str:
         text = f"OVSP4_U128({u64_literal(raw >> 64)}, {u64_literal(raw & (2**64 - 1))})"
         return f"(ovsp4_s128) {text}" if n.signed else text
     k = limbs(n.width)
+    value &= (1 << w) - 1  # wide signed values are kept as their bit pattern
     parts = [u64_literal((value >> (64 * i)) & (2**64 - 1)) for i in range(k)]
     return f"(({n.wide}) {{ {{ {', '.join(parts)} }} }})"
 
@@ -72,11 +110,15 @@ def normalize(code: str, n: Num) -> str:
     if n.cls == "small":
         if n.signed:
             return f"(int64_t) ({code})" if w == 64 else f"ovsp4_sext64((uint64_t) ({code}), {w})"
-        return f"({code})" if w == 64 else f"(({code}) & {u64_literal((1 << w) - 1)})"
+        return p(code) if w == 64 else f"({p(code)} & {u64_literal((1 << w) - 1)})"
     if n.cls == "mid":
         if n.signed:
-            return f"(ovsp4_s128) ({code})" if w == 128 else f"ovsp4_sext128((ovsp4_u128) ({code}), {w})"
-        return f"({code})" if w == 128 else f"(({code}) & ovsp4_mask128({w}))"
+            return (
+                f"(ovsp4_s128) ({code})"
+                if w == 128
+                else f"ovsp4_sext128((ovsp4_u128) ({code}), {w})"
+            )
+        return p(code) if w == 128 else f"({p(code)} & ovsp4_mask128({w}))"
     if w == 64 * limbs(w):
         return code
     return f"{n.wide}_trunc({code}, {w})"
@@ -84,10 +126,12 @@ def normalize(code: str, n: Num) -> str:
 
 def unsigned_bits(code: str, n: Num) -> str:
     """The W-bit two's-complement pattern of a value, as unsigned."""
-    if not n.signed:
+    if not n.signed or n.cls == "wide":
         return code
-    return normalize(f"(uint64_t) ({code})" if n.cls == "small" else f"(ovsp4_u128) ({code})",
-                     Num(n.width, False))
+    return normalize(
+        f"(uint64_t) ({code})" if n.cls == "small" else f"(ovsp4_u128) ({code})",
+        Num(n.width, False),
+    )
 
 
 def convert(code: str, src: Num, dst: Num) -> str:
@@ -95,13 +139,18 @@ def convert(code: str, src: Num, dst: Num) -> str:
     then reinterpret the sign)."""
     if src == dst:
         return code
+    if src.cls == "wide" and src.signed:
+        # a wide signed value is its W-bit pattern: sign-extend it first
+        code = f"{src.wide}_sext({code}, {src.width})"
     # Sign/zero-extend or truncate through the bit pattern.
     if src.cls == dst.cls:
         if src.cls == "wide":
+            if limbs(src.width) != limbs(dst.width):
+                fill = "true" if src.signed else "false"
+                if src.signed:
+                    fill = f"(({code}).w[{limbs(src.width) - 1}] >> 63) != 0"
+                code = f"{dst.wide}_from(({code}).w, {limbs(src.width)}, {fill})"
             return normalize(code, dst)
-        if src.signed and dst.width > src.width:
-            # sign extension: the source is already sign-extended in its C type
-            return normalize(f"({dst.ctype}) ({code})", dst)
         return normalize(f"({dst.ctype}) ({code})", dst)
     widened = _change_class(code, src, dst)
     return normalize(widened, dst)
@@ -139,8 +188,8 @@ def arith(op: str, a: str, b: str, n: Num) -> str:
         return normalize(f"{n.wide}_{fn}({a}, {b})", n)
     if n.signed:
         u = "uint64_t" if n.cls == "small" else "ovsp4_u128"
-        return normalize(f"({u}) ({a}) {op} ({u}) ({b})", n)
-    return normalize(f"({a}) {op} ({b})", n)
+        return normalize(f"({u}) {p(a)} {op} ({u}) {p(b)}", n)
+    return normalize(f"{p(a)} {op} {p(b)}", n)
 
 
 def divmod_(op: str, a: str, b: str, n: Num) -> str:
@@ -165,6 +214,8 @@ def saturating(op: str, a: str, b: str, n: Num) -> str:
 
 def shift(op: str, a: str, amount: str, n: Num) -> str:
     """`a << amount` / `a >> amount`; `amount` a uint64_t expression."""
+    if n.cls == "wide" and n.signed and op == ">>":
+        return f"{n.wide}_sshr({a}, {amount}, {n.width})"
     if n.cls == "wide":
         fn = "shl" if op == "<<" else "shr"
         return normalize(f"{n.wide}_{fn}({a}, {amount})", n)
@@ -180,7 +231,7 @@ def bitwise(op: str, a: str, b: str, n: Num) -> str:
     if n.cls == "wide":
         fn = {"&": "and", "|": "or", "^": "xor"}[op]
         return f"{n.wide}_{fn}({a}, {b})"
-    return f"(({a}) {op} ({b}))"
+    return f"({p(a)} {op} {p(b)})"
 
 
 def complement(a: str, n: Num) -> str:
@@ -204,8 +255,10 @@ def compare(op: str, a: str, b: str, n: Num) -> str:
             return f"{n.wide}_eq({a}, {b})"
         if op == "!=":
             return f"!{n.wide}_eq({a}, {b})"
+        if n.signed:
+            return f"({n.wide}_scmp({a}, {b}, {n.width}) {op} 0)"
         return f"({n.wide}_cmp({a}, {b}) {op} 0)"
-    return f"(({a}) {op} ({b}))"
+    return f"({p(a)} {op} {p(b)})"
 
 
 def concat(a: str, na: Num, b: str, nb: Num, result: Num) -> str:

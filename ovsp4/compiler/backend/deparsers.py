@@ -1,0 +1,138 @@
+"""Header emission (packet_out.emit).
+
+`emit(h)` of a valid header appends its bytes at `ctx->out + ctx->out_len`;
+structs, stacks and unions emit their headers in order (invalid ones are
+skipped). The architecture runs the deparser twice: with `ctx->out` NULL
+to measure the headers, then to write them where they go (right before
+the payload in the packet buffer, when the headroom allows), so that no
+byte is written twice. An emit beyond `ctx->out_cap` (a deparser that
+emits differently the second time) sets `ctx->emit_overflow`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ovsp4.compiler.backend import bitpack, scalar
+from ovsp4.compiler.backend.ctype_map import strip_newtype
+from ovsp4.compiler.backend.exprs import num
+from ovsp4.compiler.backend.model import CFunc
+from ovsp4.compiler.backend.parsers import field_num, header_layout
+from ovsp4.compiler.diagnostics import SourceLocation, UnsupportedError
+from ovsp4.compiler.frontend.typeutil import has_varbit, size_in_bits
+from ovsp4.compiler.ir import nodes
+from ovsp4.compiler.ir.types import (
+    BoolType,
+    HeaderType,
+    HeaderUnionType,
+    P4Type,
+    StackType,
+    StructType,
+    VarbitType,
+)
+
+if TYPE_CHECKING:
+    from ovsp4.compiler.backend.program import ProgramGen
+
+
+class DeparserGen:
+    def __init__(self, prog: ProgramGen) -> None:
+        self.prog = prog
+        self.helpers: list[CFunc] = []
+        self._emit: dict[HeaderType, str] = {}
+
+    def emit_fn(self, t: HeaderType, loc: SourceLocation | None) -> str:
+        """`uint32_t fn(uint8_t *p, const struct H *h)`: writes the header's
+        bytes (unless `p` is NULL), returns their number."""
+        fn = self._emit.get(t)
+        if fn is not None:
+            return fn
+        layout = header_layout(self.prog, t, loc)
+        fn = self.prog.names.fresh(f"emit_{t.name}")
+        self._emit[t] = fn
+        ctype = self.prog.ctypes.storage(t, loc)
+        body: list[str] = []
+        fixed = 0
+        varbit: str | None = None
+        if not any(isinstance(ft, VarbitType) for _, ft, _ in layout):
+            # fixed layout: whole-byte groups of fields, stored once each
+            items = []
+            for member, ft, w in layout:
+                n = field_num(ft, w)
+                code = f"h->{member}"
+                if n.cls == "small" and not n.signed:
+                    code = f"(uint64_t) {code}"
+                items.append((scalar.unsigned_bits(code, n), n))
+            body += bitpack.store("p", bitpack.layout(items))
+            fixed = sum(w for _, _, w in layout)
+            layout = []
+        for member, ft, w in layout:
+            at = str(fixed) if varbit is None else f"{fixed} + {varbit}"
+            if isinstance(ft, VarbitType):
+                body.append(f"ovsp4_copy_bits(p, {at}, h->{member}.data, 0, h->{member}.len);")
+                varbit = f"h->{member}.len"
+                continue
+            if isinstance(ft, BoolType):
+                body.append(f"ovsp4_st64(p, {at}, 1, h->{member});")
+            else:
+                n = num(ft)
+                assert n is not None
+                value = f"h->{member}"
+                if n.cls == "small" and not n.signed:
+                    value = f"(uint64_t) {value}"
+                body.append(scalar.store("p", at, n, value))
+            fixed += w
+        if fixed % 8:
+            raise UnsupportedError(
+                f"emitting header {t.name} of {fixed} bits (not a whole number of bytes)", loc
+            )
+        total = f"{fixed // 8}" if varbit is None else f"{fixed // 8} + {varbit} / 8"
+        body = ["if (p) {", *("    " + x for x in body), "}", f"return {total};"]
+        self.helpers.append(
+            CFunc(
+                fn,
+                "uint32_t",
+                ["uint8_t *p", f"const {ctype} *h"],
+                body,
+                f"header {t.name}",
+                inline=True,
+            )
+        )
+        return fn
+
+    def emit(self, code: str, t: P4Type, e: nodes.Node) -> list[str]:
+        """Statements emitting the value `code` (an l-value) of type `t`."""
+        t = strip_newtype(t)
+        if isinstance(t, HeaderType):
+            fn = self.emit_fn(t, e.loc)
+            size = ((size_in_bits(t, maximum=True) or 0) + 7) // 8
+            if has_varbit(t):
+                n = f"{fn}(NULL, &{code})"
+                return [
+                    f"if ({code}.ovsp4_valid) {{",
+                    f"    uint32_t n = {n};",
+                    "    if (OVSP4_UNLIKELY(ctx->out_len + n > ctx->out_cap)) "
+                    "ctx->emit_overflow = true;",
+                    f"    else if (ctx->out) {fn}(ctx->out + ctx->out_len, &{code});",
+                    "    ctx->out_len += n;",
+                    "}",
+                ]
+            return [
+                f"if ({code}.ovsp4_valid) {{",
+                f"    if (OVSP4_UNLIKELY(ctx->out_len + {size} > ctx->out_cap)) "
+                "ctx->emit_overflow = true;",
+                f"    else if (ctx->out) {fn}(ctx->out + ctx->out_len, &{code});",
+                f"    ctx->out_len += {size};",
+                "}",
+            ]
+        if isinstance(t, StackType):
+            out = []
+            for i in range(t.size):
+                out.extend(self.emit(f"{code}.elem[{i}]", t.element, e))
+            return out
+        if isinstance(t, (StructType, HeaderUnionType)):
+            out = []
+            for _, member, ft in self.prog.ctypes.fields(t):
+                out.extend(self.emit(f"{code}.{member}", ft, e))
+            return out
+        raise UnsupportedError(f"emitting a value of type {t}", e.loc)
