@@ -276,7 +276,19 @@ class StmtGen:
         label = self.env.fresh("ovsp4_next")
         inner.env.continue_label = label
         body = inner.nested(s.body)
+        # A loop whose bound the packet controls may never end (`i <= 255`
+        # on a bit<8>): P4 does not say, but a switch must not hang. Past
+        # MAX_LOOP_ITERATIONS the packet is dropped, as if by an `exit`.
+        if self.env.exit_code is None:
+            raise UnsupportedError("a 'for' loop here (it could not stop a runaway)", s.loc)
+        iters = self.env.fresh("ovsp4_iters")
+        lines.append(f"uint32_t {iters} = 0;")
         lines.append(f"while ({cond}) {{")
+        lines.append(
+            f"{INDENT}if (OVSP4_UNLIKELY(++{iters} > {MAX_LOOP_ITERATIONS})) {{ "
+            f'ovsp4_rt_log(ctx->t, "packet dropped: a loop ran over {MAX_LOOP_ITERATIONS} '
+            f'iterations"); ctx->aborted = true; ctx->exited = true; {self.env.exit_code} }}'
+        )
         lines.extend(body)
         lines.append(f"{INDENT}{label}: OVSP4_UNUSED;")
         lines.extend(INDENT + u for u in updates)
@@ -315,6 +327,9 @@ class StmtGen:
         if self.env.continue_label is None:
             raise UnsupportedError("'continue' outside a loop", s.loc)
         return [f"goto {self.env.continue_label};"]
+
+
+MAX_LOOP_ITERATIONS = 1 << 16
 
 
 def is_header_like(t: P4Type) -> bool:
