@@ -14,8 +14,11 @@ PYTEST_ARGS ?=
 
 all: venv
 
+include datapath/runtime.mk
+include datapath/ovs.mk
+
 # System packages the build and the tests need (Debian, as root).
-DEB_PACKAGES := cpp python3-venv
+DEB_PACKAGES := cpp gcc make python3-venv iproute2 iputils-ping
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -34,7 +37,7 @@ $(VENV)/.stamp: setup.cfg pyproject.toml ovsp4/protogen.py
 
 venv: $(VENV)/.stamp
 
-check: venv
+check: venv ovs
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
