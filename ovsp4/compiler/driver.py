@@ -28,10 +28,11 @@ class CompileOptions:
 
 @dataclass
 class CompiledProgram:
+    # The IR's repr is the whole program tree: never print it by accident.
     path: Path
-    program: nodes.Program
-    toplevel: Toplevel | None  # None for a program without `main`
-    p4info: object  # p4.config.v1.P4Info
+    program: nodes.Program = field(repr=False)
+    toplevel: Toplevel | None = field(repr=False)  # None for a program without `main`
+    p4info: object = field(repr=False)  # p4.config.v1.P4Info
     warnings: list[str] = field(default_factory=list)
 
 

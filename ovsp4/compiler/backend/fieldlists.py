@@ -25,23 +25,55 @@ if TYPE_CHECKING:
 SYNTHETIC_BASE = 256
 
 
-def _field_list_ids(f: nodes.StructField) -> set[int]:
+def _constants(program: nodes.Program) -> dict[str, int]:
+    """What a @field_list argument may name: global integer constants
+    (`FL_PACKET_IN`) and members of serializable enums (`FieldLists.cpu_info`),
+    as p4c folds them."""
+    out: dict[str, int] = {}
+    for d in program.declarations:
+        if isinstance(d, nodes.ConstDecl) and isinstance(d.value.const_value, int):
+            out[d.name] = d.value.const_value
+        elif isinstance(d, nodes.EnumDecl) and d.underlying is not None:
+            for m in d.members:
+                if isinstance(m.const_value, int):
+                    out[f"{d.name}.{m.name}"] = m.const_value
+    return out
+
+
+def field_list_ids(f: nodes.StructField, constants: dict[str, int]) -> set[int]:
     a = f.annotation("field_list")
     if a is None:
         return set()
-    out = set()
-    for tok in a.tokens:
-        if tok.kind == "int":
-            out.add(nodes.parse_int_literal(tok.text)[0])
+    out: set[int] = set()
     for e in a.exprs:
         if isinstance(e.const_value, int):
             out.add(e.const_value)
+    # Unstructured body: comma-separated literals or constant names.
+    argument: list[str] = []
+    for tok in [*a.tokens, nodes.AnnotationToken("punct", ",")]:
+        if tok.kind == "punct" and tok.text == ",":
+            text = "".join(argument)
+            argument = []
+            if not text:
+                continue
+            if text in constants:
+                out.add(constants[text])
+            else:
+                try:
+                    out.add(nodes.parse_int_literal(text)[0])
+                except ValueError:
+                    raise UnsupportedError(
+                        f"@field_list argument '{text}' (not a constant)", a.loc
+                    ) from None
+        else:
+            argument.append(tok.text)
     return out
 
 
 class FieldLists:
     def __init__(self, prog: ProgramGen) -> None:
         self.prog = prog
+        self.constants = _constants(prog.toplevel.program)
         self.used: set[int] = set()
         # synthetic lists: id -> data expressions (l-values of the pipeline's
         # parameters) and the control they were written in
@@ -91,7 +123,7 @@ class FieldLists:
         out = []
         for fname, member, ft in self.prog.ctypes.fields(t):
             f = t.decl.field(fname)  # type: ignore[attr-defined]
-            if f is not None and index in _field_list_ids(f):
+            if f is not None and index in field_list_ids(f, self.constants):
                 out.append(f"{prefix}.{member}")
             elif isinstance(strip_newtype(ft), StructType):
                 out.extend(self._annotated(ft, f"{prefix}.{member}", index))
