@@ -172,16 +172,18 @@ def _pipelines(
 
 def _insert_rate(exe: Path, work: Path, routes: list[tuple[int, int, bytes, int]]) -> list[str]:
     try:
-        from workloads import insert_workload
+        from workloads import insert_workloads
     except ImportError:
         return []
-    so, control, n_entries = insert_workload(work, routes, CONFORMANCE)
-    r = run(exe, "insert", so, control)
-    rate = n_entries / float(r["seconds"])
-    return [
-        f"table inserts through the ABI: {n_entries} entries in {r['seconds']} s = "
-        f"{rate / 1e6:.2f} M entries/s"
-    ]
+    lines = []
+    for name, so, control, n_entries in insert_workloads(work, routes, CONFORMANCE):
+        r = run(exe, "insert", so, control)
+        rate = n_entries / float(r["seconds"])
+        lines.append(
+            f"table inserts through the ABI, {name}: {n_entries} entries in "
+            f"{float(r['seconds']):.3f} s = {rate / 1e6:.2f} M entries/s"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -117,10 +117,25 @@ def pipeline_workloads(
         yield ("basic_tunnel.p4, tunnelled", so, work / "tunnel.ctl", work / "tunnel.pkts")
 
 
-def insert_workload(work: Path, routes: list[Route], conformance: Path) -> tuple[Path, Path, int]:
-    """basic.p4's pipeline and its routes as insert requests."""
+def insert_workloads(
+    work: Path, routes: list[Route], conformance: Path
+) -> Iterator[tuple[str, Path, Path, int]]:
+    """(name, pipeline, insert requests, entries): basic.p4's routes (LPM),
+    and a million MACs into an exact-match table."""
     basic = conformance / "tutorials" / "basic" / "basic.p4"
-    so, index = _build(_big_basic(basic, work))
-    updates = _basic_routes(index, routes)
-    _write_requests(work / "insert.ctl", updates)
-    return so, work / "insert.ctl", len(updates)
+    if basic.exists():
+        so, index = _build(_big_basic(basic, work))
+        updates = _basic_routes(index, routes)
+        _write_requests(work / "insert-lpm.ctl", updates)
+        yield "LPM (basic.p4, 100k routes)", so, work / "insert-lpm.ctl", len(updates)
+    so, index = _build(Path(__file__).parent / "programs" / "l2fwd.p4")
+    table = index.table("dmac")
+    forward = index.action("forward", table)
+    field = table.match_fields[0].id
+    updates = []
+    for i in range(1_000_000):
+        mac = p.FieldMatch.exact(field, (0x020000000000 + i).to_bytes(6, "big"))
+        action = p.Action(p.ActionKind.DIRECT, forward.preamble.id, [(1, bytes([0, i % 8]))])
+        updates.append(p.Update(p.Op.INSERT, p.TableEntry(table.preamble.id, [mac], 0, action)))
+    _write_requests(work / "insert-exact.ctl", updates)
+    yield "exact (l2fwd.p4, 1M MACs)", so, work / "insert-exact.ctl", len(updates)
