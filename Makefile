@@ -4,13 +4,15 @@
 #   make check    the whole test suite (does its own set-up)
 #   make lint     ruff
 #   make bench    benchmarks (figures and baselines, not pass/fail)
+#   make schema   build/ovs/share/vswitch-p4.ovsschema: OVS's schema with the
+#                 P4 records (ovsdb-schema/, Documentation/management.md)
 
 PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: all deps venv check lint bench demo clean
+.PHONY: all deps venv check lint bench demo clean schema
 
 all: venv
 
@@ -37,7 +39,14 @@ $(VENV)/.stamp: setup.cfg pyproject.toml ovsp4/protogen.py
 
 venv: $(VENV)/.stamp
 
-check: venv ovs
+# The Open_vSwitch schema of make ovs's tree, extended with the P4 records.
+P4_SCHEMA := $(OVSP4_BUILD)/ovs/share/vswitch-p4.ovsschema
+$(P4_SCHEMA): $(OVSP4_BUILD)/ovs/.stamp ovsdb-schema/p4.overlay.json ovsdb-schema/extend-schema.py \
+              ovsp4/ovsdb/schema.py
+	$(PYTHON) ovsdb-schema/extend-schema.py $(OVSP4_BUILD)/ovs/share/vswitch.ovsschema -o $@
+schema: $(P4_SCHEMA)
+
+check: venv ovs schema
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -74,3 +74,24 @@ def parse_defines(values: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]
             raise click.BadParameter(f"'{v}' is not NAME or NAME=VALUE", param_hint="-D")
         result.append((name, value if eq else None))
     return tuple(result)
+
+
+class OvsGroup(click.Group):
+    """A command group whose usage errors are one line (``PROG: message``)
+    and exit with status 2, as with ovs-vsctl, rather than click's usage
+    block.  The group's ``name`` is the program's."""
+
+    def main(self, args: list[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: object) -> object:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            hint = " (try --help)" if isinstance(exc, click.UsageError) else ""
+            click.echo(f"{self.name}: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)

@@ -24,21 +24,19 @@ import time
 from pathlib import Path
 
 import pytest
+from ovstest import (
+    BUILD,
+    ETH_TYPE,
+    RECEIVER,
+    ROOT,
+    SCHEMA,
+    SENDER,
+    requires_root_linux,
+    sh,
+    wait_until,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-BUILD = Path(os.environ.get("OVSP4_BUILD", ROOT / "build"))
-if not BUILD.is_absolute():
-    BUILD = ROOT / BUILD
-BIN = BUILD / "ovs" / "bin"
-SCHEMA = BUILD / "ovs" / "share" / "vswitch.ovsschema"
-
-pytestmark = [
-    pytest.mark.skipif(sys.platform != "linux", reason="Open vSwitch datapath: Linux only"),
-    pytest.mark.skipif(
-        hasattr(os, "geteuid") and os.geteuid() != 0,
-        reason="needs root: ovs-vswitchd creates tap devices, the tests network namespaces",
-    ),
-]
+pytestmark = requires_root_linux
 
 # A hand-written pipeline implementing datapath/include/ovsp4/pipeline.h:
 # P4 port 1 <-> 2 in place; a packet from port 3 becomes an event and is
@@ -232,26 +230,8 @@ static const struct ovsp4_pipeline_def def = {
 const struct ovsp4_pipeline_def *ovsp4_pipeline_get(void) { return &def; }
 """
 
-ETH_TYPE = 0x88B5  # IEEE local experimental: our test frames
-
-
 # --- Build ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def ovs_bin() -> Path:
-    if shutil.which("make") is None:
-        pytest.fail("make is not installed")
-    r = subprocess.run(
-        ["make", "-f", "datapath/ovs.mk", "ovs", f"OVSP4_BUILD={BUILD}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    if r.returncode:
-        pytest.fail(f"make ovs failed:\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}")
-    return BIN
+# ovs_bin (make ovs): conftest.py.
 
 
 @pytest.fixture(scope="session")
@@ -273,17 +253,6 @@ def pipelines(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 
 
 # --- Running OVS --------------------------------------------------------------
-
-
-def wait_until(cond, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class Ovs:
@@ -746,13 +715,6 @@ def test_restart_keeps_the_p4_bridge(ovs: Ovs, pipelines):
 # --- Tests: real traffic between network namespaces -----------------------------
 
 
-def sh(*args: str, check=True) -> subprocess.CompletedProcess:
-    r = subprocess.run(list(args), capture_output=True, text=True, timeout=60)
-    if check and r.returncode:
-        raise AssertionError(f"{' '.join(args)}: {r.stdout}{r.stderr}")
-    return r
-
-
 @pytest.fixture
 def netns_pair(ovs: Ovs):
     """Two namespaces ("hosts"), each with a veth whose peer is in
@@ -775,37 +737,6 @@ def netns_pair(ovs: Ovs):
     for ns, _inner, outer, _addr in hosts:
         sh("ip", "-n", ovs.netns, "link", "del", outer, check=False)
         sh("ip", "netns", "del", ns, check=False)
-
-
-RECEIVER = r"""
-import socket, struct, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B5))
-s.bind((sys.argv[1], 0))
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-s.settimeout(float(sys.argv[3]))
-want, seen = int(sys.argv[2]), set()
-print("ready", flush=True)
-try:
-    while len(seen) < want:
-        f = s.recv(2048)
-        if f[14:19] == b"OVSP4":
-            seen.add(struct.unpack("!I", f[19:23])[0])
-except socket.timeout:
-    pass
-print(len(seen), flush=True)
-"""
-
-SENDER = r"""
-import socket, struct, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-n, gap = int(sys.argv[2]), float(sys.argv[3])
-for i in range(n):
-    f = bytes.fromhex("ffffffffffff020000000001") + struct.pack("!H", 0x88B5)
-    f += b"OVSP4" + struct.pack("!I", i) + bytes(50)
-    s.send(f)
-    time.sleep(gap)
-"""
 
 
 def test_veth_namespaces_real_traffic_and_swap_without_loss(ovs: Ovs, pipelines, netns_pair,

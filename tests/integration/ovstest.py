@@ -1,0 +1,188 @@
+"""Shared helpers of the integration tests: the OVS build, commands, network
+namespaces with hosts joined by veth pairs, and counted test traffic.
+
+The fixtures built on these are in conftest.py beside this file.  Needs
+root (network namespaces) and Linux.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("OVSP4_BUILD", ROOT / "build"))
+if not BUILD.is_absolute():
+    BUILD = ROOT / BUILD
+BIN = BUILD / "ovs" / "bin"
+SCHEMA = BUILD / "ovs" / "share" / "vswitch.ovsschema"
+VENV_BIN = Path(sys.executable).parent
+
+requires_root_linux = [
+    pytest.mark.skipif(sys.platform != "linux", reason="Open vSwitch datapath: Linux only"),
+    pytest.mark.skipif(
+        hasattr(os, "geteuid") and os.geteuid() != 0,
+        reason="needs root: ovs-vswitchd creates tap devices, the tests network namespaces",
+    ),
+]
+
+T = TypeVar("T")
+
+
+def wait_until(cond: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def sh(*args: str | Path, check: bool = True, timeout: float = 60,
+       env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                       env=env)
+    if check and r.returncode:
+        raise AssertionError(f"{' '.join(map(str, args))} ({r.returncode}): {r.stdout}{r.stderr}")
+    return r
+
+
+def build_ovs() -> Path:
+    """``make ovs`` (does nothing when build/ovs is up to date); the bindir."""
+    r = subprocess.run(["make", "-f", "datapath/ovs.mk", "ovs", f"OVSP4_BUILD={BUILD}"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    if r.returncode:
+        pytest.fail(f"make ovs failed:\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}")
+    return BIN
+
+
+def unique(prefix: str) -> str:
+    """A name for this test process (namespaces are system-wide)."""
+    return f"{prefix}{os.getpid() % 100000}"
+
+
+# --- Network namespaces and hosts ---------------------------------------------
+
+
+def netns_add(name: str) -> None:
+    sh("ip", "netns", "del", name, check=False)
+    sh("ip", "netns", "add", name)
+    sh("ip", "-n", name, "link", "set", "lo", "up")
+
+
+def netns_del(name: str) -> None:
+    sh("ip", "netns", "del", name, check=False)
+
+
+@dataclass
+class Host:
+    """A host: a network namespace with one interface ``eth0``, the peer of
+    ``port`` in the switch's namespace."""
+
+    ns: str
+    port: str
+    ip: str
+    mac: str
+
+    @classmethod
+    def create(cls, ns: str, switch_ns: str, port: str, ip: str, mac: str,
+               prefix: int = 24) -> Host:
+        netns_add(ns)
+        sh("ip", "-n", switch_ns, "link", "add", port, "type", "veth",
+           "peer", "name", "eth0", "netns", ns)
+        sh("ip", "-n", ns, "link", "set", "eth0", "address", mac)
+        # No IPv6 chatter (router solicitations...) in the counted traffic.
+        sh("ip", "netns", "exec", ns, "sh", "-c",
+           "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6", check=False)
+        sh("ip", "-n", ns, "addr", "add", f"{ip}/{prefix}", "dev", "eth0")
+        sh("ip", "-n", ns, "link", "set", "eth0", "up")
+        sh("ip", "-n", switch_ns, "link", "set", port, "up")
+        return cls(ns, port, ip, mac)
+
+    def run(self, *args: str | Path, check: bool = True, timeout: float = 60
+            ) -> subprocess.CompletedProcess[str]:
+        return sh("ip", "netns", "exec", self.ns, *args, check=check, timeout=timeout)
+
+    def gateway(self, gw_ip: str, gw_mac: str) -> None:
+        """A default route through a gateway with a static neighbour entry
+        (the P4 tutorials' hosts: their switches do not answer ARP)."""
+        sh("ip", "-n", self.ns, "neigh", "replace", gw_ip, "lladdr", gw_mac, "dev", "eth0",
+           "nud", "permanent")
+        sh("ip", "-n", self.ns, "route", "replace", "default", "via", gw_ip, "dev", "eth0")
+
+    def ping(self, addr: str, count: int = 3, wait: float = 2.0) -> bool:
+        r = self.run("ping", "-n", "-c", str(count), "-i", "0.2", "-W", str(wait), addr,
+                     check=False, timeout=count * (wait + 1) + 10)
+        return r.returncode == 0
+
+    def destroy(self) -> None:
+        netns_del(self.ns)
+
+
+# --- Counted test frames --------------------------------------------------------
+
+ETH_TYPE = 0x88B5  # IEEE local experimental: our test frames
+
+RECEIVER = r"""
+import socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B5))
+s.bind((sys.argv[1], 0))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.settimeout(float(sys.argv[3]))
+want, seen = int(sys.argv[2]), set()
+print("ready", flush=True)
+try:
+    while len(seen) < want:
+        f = s.recv(2048)
+        if f[14:19] == b"OVSP4":
+            seen.add(struct.unpack("!I", f[19:23])[0])
+except socket.timeout:
+    pass
+print(len(seen), flush=True)
+"""
+
+SENDER = r"""
+import socket, struct, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+n, gap = int(sys.argv[2]), float(sys.argv[3])
+for i in range(n):
+    f = bytes.fromhex("ffffffffffff020000000001") + struct.pack("!H", 0x88B5)
+    f += b"OVSP4" + struct.pack("!I", i) + bytes(50)
+    s.send(f)
+    time.sleep(gap)
+"""
+
+
+def counted_frames(send: tuple[str, str], recv: tuple[str, str], n: int, gap: float,
+                   during: Callable[[], None], recv_timeout: float = 5.0) -> int:
+    """Sends ``n`` numbered frames from (namespace, interface) ``send`` to
+    ``recv`` (``gap`` seconds apart), calling ``during()`` repeatedly while
+    they flow; returns how many distinct frames arrived."""
+    receiver = subprocess.Popen(
+        ["ip", "netns", "exec", recv[0], sys.executable, "-c", RECEIVER, recv[1], str(n),
+         str(recv_timeout)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert receiver.stdout is not None
+        assert receiver.stdout.readline().strip() == "ready"
+        sender = subprocess.Popen(
+            ["ip", "netns", "exec", send[0], sys.executable, "-c", SENDER, send[1], str(n),
+             str(gap)])
+        while sender.poll() is None:
+            during()
+        assert sender.wait() == 0
+        return int(receiver.communicate(timeout=60)[0].strip())
+    finally:
+        if receiver.poll() is None:
+            receiver.kill()
+            receiver.wait()
