@@ -52,8 +52,8 @@ check: venv ovs schema
 lint: venv
 	$(VENV)/bin/ruff check ovsp4 tests benchmarks
 
-demo: venv
-	tools/demo-compile.sh
+demo: venv ovs schema
+	tools/demo.sh
 
 bench: venv
 	$(VPY) benchmarks/compile_time.py

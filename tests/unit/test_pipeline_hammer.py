@@ -17,7 +17,7 @@ from ovsp4.control import protocol as p
 from ovsp4.entities.index import P4InfoIndex
 
 TESTS = Path(__file__).resolve().parents[1]
-ROUTER = TESTS / "programs" / "valid" / "router.p4"
+ROUTER = TESTS.parent / "examples" / "router" / "router.p4"
 HAMMER = TESTS / "tools" / "hammer.c"
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
