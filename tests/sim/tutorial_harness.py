@@ -13,11 +13,11 @@ frames with explicit types and dissect the tutorial headers by offset.
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bmv2_hashes import crc16, crc32  # noqa: F401 -- re-exported to the tests
 from scapy.fields import BitField, ByteField, IntField, ShortField, XByteField
 from scapy.layers.inet import IP
 from scapy.layers.l2 import Ether
@@ -180,21 +180,6 @@ def rechecksummed(ip: IP) -> IP:
 
 
 # -- BMv2's hash algorithms (bm_sim/calculations.cpp) ----------------------------------
-
-
-def crc16(data: bytes) -> int:
-    """BMv2's ``crc16``: CRC-16/ARC (poly 0x8005 reflected, init 0, no xorout)."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
-
-
-def crc32(data: bytes) -> int:
-    """BMv2's ``crc32``: the IEEE CRC-32 zlib computes."""
-    return zlib.crc32(data) & 0xFFFFFFFF
 
 
 def v1model_hash(value: int, base: int, max_: int) -> int:

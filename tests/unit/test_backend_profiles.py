@@ -8,18 +8,10 @@ from __future__ import annotations
 import struct
 
 import pytest
+from bmv2_hashes import crc16 as crc16_arc
 from test_backend_support import Switch
 
 from ovsp4.control import protocol as proto
-
-
-def crc16_arc(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
 
 
 def pkt(kind: int, key: int, flow: int = 0) -> bytes:
