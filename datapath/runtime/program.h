@@ -191,6 +191,15 @@ struct ovsp4_program {
      * appending outputs with ovsp4_rt_output(). */
     void (*process)(struct ovsp4_rt_thread *, struct ovsp4_packet *,
                     uint16_t input_index);
+
+    /* Optional (NULL: none): the lookup hint of a batch.  process_batch
+     * calls it with the batch's input packets before it runs process() on
+     * each of them.  It may read the packets and prefetch
+     * (ovsp4_table_prefetch()), nothing else: no side effect on packets,
+     * tables, counters, registers, outputs or events.  ovs-p4c's hint.py
+     * says what it generates. */
+    void (*prefetch)(struct ovsp4_rt_thread *, const struct ovsp4_packet *,
+                     uint32_t n);
 };
 
 /* --- Services the runtime gives generated code (packet path) ------------- */

@@ -101,6 +101,19 @@ ovsp4_rhash_first(const struct ovsp4_rhash *rh, uint32_t hash,
     return ovsp4_rhash_next__(pos);
 }
 
+/* Prefetches the slot where the probe for `hash` starts.  Packet path.
+ * (Always inlined: see OVSP4_PREFETCH_INLINE in table-private.h.) */
+static inline __attribute__((always_inline)) void
+ovsp4_rhash_prefetch(const struct ovsp4_rhash *rh, uint32_t hash)
+{
+    const struct ovsp4_rhash_array *a = atomic_load_explicit(
+        &((struct ovsp4_rhash *) rh)->arr, memory_order_acquire);
+
+    if (a) {
+        __builtin_prefetch(&a->slots[hash & a->mask], 0, 3);
+    }
+}
+
 /* Next candidate after the one ovsp4_rhash_first/next returned. */
 static inline void *
 ovsp4_rhash_next(struct ovsp4_rhash_pos *pos)

@@ -28,6 +28,7 @@
 #include "util.h"
 
 #define RT_MAX_BATCH 256
+#define RT_PREFETCH_CHUNK 32            /* packets per lookup hint */
 #define RT_DEFAULT_THREADS 64           /* when config.max_threads is 0 */
 #define RT_RING_SIZE (1u << 20)         /* event ring bytes per thread */
 #define RT_ARENA_SIZE (8u << 20)        /* output scratch per thread */

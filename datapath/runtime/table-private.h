@@ -13,11 +13,12 @@
 #include "table.h"
 #include "util.h"
 
-/* An algorithm.  Every function but lookup runs under the table mutex.
- * The generic code (table.c) validates and canonicalises matches, checks
- * duplicates (with find) and capacity, keeps the list of entries for
- * iteration, and frees entries after a grace period; an algorithm only
- * publishes and unpublishes entries in its lookup structure. */
+/* An algorithm.  Every function but lookup and prefetch runs under the
+ * table mutex.  The generic code (table.c) validates and canonicalises
+ * matches, checks duplicates (with find) and capacity, keeps the list of
+ * entries for iteration, and frees entries after a grace period; an
+ * algorithm only publishes and unpublishes entries in its lookup
+ * structure. */
 struct ovsp4_table_class {
     enum ovsp4_table_algo algo;
     const char *name;
@@ -27,6 +28,11 @@ struct ovsp4_table_class {
     void (*destroy)(struct ovsp4_table *);
     const struct ovsp4_entry *(*lookup)(const struct ovsp4_table *,
                                         const uint8_t *key);
+    /* Packet path, optional (NULL: no prefetching): ovsp4_table_prefetch().
+     * Reads what lookup reads, nothing else, and writes nothing but the
+     * CPU's caches. */
+    void (*prefetch)(const struct ovsp4_table *, const uint8_t *const *keys,
+                     uint32_t n);
     /* The published entry with the same match (and priority) as `proto`,
      * a canonical entry that is not published. */
     struct ovsp4_entry *(*find)(struct ovsp4_table *,
@@ -54,6 +60,8 @@ struct ovsp4_table {
     /* Packet path: constant after creation. */
     const struct ovsp4_entry *(*lookup)(const struct ovsp4_table *,
                                         const uint8_t *key);
+    void (*prefetch)(const struct ovsp4_table *, const uint8_t *const *keys,
+                     uint32_t n);       /* the class's, or NULL */
     void *impl;                 /* the algorithm's state */
     uint32_t key_len;
     uint32_t kl;                /* key_len rounded up to 8 (>= 8) */
@@ -146,6 +154,82 @@ static inline uint8_t
 ovsp4_field_top_mask(const struct ovsp4_field_desc *f)
 {
     return 0xff >> (ovsp4_field_bytes(f) * 8 - f->width);
+}
+
+/* --- Prefetching (ovsp4_table_prefetch()) ------------------------------ */
+
+/* Keys an algorithm's prefetch handles per round of stages (its per-key
+ * state lives on the stack). */
+#define OVSP4_PREFETCH_CHUNK 32
+
+/* The prefetch helpers are always inlined: gcc deems a function that does
+ * nothing but prefetch "const" and deletes the calls to it (gcc 12), so a
+ * helper that is not inlined early prefetches nothing. */
+#define OVSP4_PREFETCH_INLINE static inline __attribute__((always_inline))
+
+OVSP4_PREFETCH_INLINE void
+ovsp4_prefetch(const void *p)
+{
+    __builtin_prefetch(p, 0, 3);
+}
+
+/* Prefetches the cache lines of [p, p + len), at most 4 of them. */
+OVSP4_PREFETCH_INLINE void
+ovsp4_prefetch_range(const void *p, size_t len)
+{
+    const char *c = p;
+    size_t span = ((uintptr_t) c & (OVSP4_CACHE_LINE - 1)) + len;
+
+    ovsp4_prefetch(c);
+    if (span > OVSP4_CACHE_LINE) {
+        ovsp4_prefetch(c + OVSP4_CACHE_LINE);
+    }
+    if (span > 2 * OVSP4_CACHE_LINE) {
+        ovsp4_prefetch(c + 2 * OVSP4_CACHE_LINE);
+    }
+    if (span > 3 * OVSP4_CACHE_LINE) {
+        ovsp4_prefetch(c + 3 * OVSP4_CACHE_LINE);
+    }
+}
+
+/* The entry's inline action: where its action lives until a modify. */
+static inline const struct ovsp4_action *
+ovsp4_entry_inline_action(const struct ovsp4_table *t,
+                          const struct ovsp4_entry *e)
+{
+    return (const struct ovsp4_action *) ((const char *) e + t->action_offset);
+}
+
+/* The last two stages of an algorithm's prefetch, for `n` entries found by
+ * its earlier stages (NULL entries are skipped).  Stage "entry": the lines
+ * of each entry that its lookup and the caller read -- the header (the
+ * action pointer, the counters), `key_bytes` of the match (what the lookup
+ * compares, 0 if nothing) and the inline action with its data.  Stage
+ * "action": an action that is not the inline one (after a modify). */
+OVSP4_PREFETCH_INLINE void
+ovsp4_prefetch_entries(const struct ovsp4_table *t,
+                       const struct ovsp4_entry *const *e, uint32_t n,
+                       size_t key_bytes)
+{
+    size_t data = OVSP4_MIN(t->action_data_size, OVSP4_CACHE_LINE);
+
+    for (uint32_t i = 0; i < n; i++) {
+        if (e[i]) {
+            ovsp4_prefetch_range(e[i], offsetof(struct ovsp4_entry, match)
+                                       + key_bytes);
+            ovsp4_prefetch_range(ovsp4_entry_inline_action(t, e[i]),
+                                 sizeof(struct ovsp4_action) + data);
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (e[i]) {
+            const struct ovsp4_action *a = ovsp4_entry_action(e[i]);
+
+            if (a != ovsp4_entry_inline_action(t, e[i])) {
+                ovsp4_prefetch_range(a, sizeof(struct ovsp4_action) + data);
+            }
+        }
+    }
 }
 
 /* match.c */

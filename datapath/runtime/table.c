@@ -255,6 +255,7 @@ ovsp4_table_create(const struct ovsp4_table_desc *d, struct ovsp4_rcu *rcu,
     pthread_mutex_init(&t->mutex, NULL);
     t->class = class;
     t->lookup = class->lookup;
+    t->prefetch = class->prefetch;
     t->rcu = rcu;
     t->key_len = d->key_len;
     t->kl = OVSP4_MAX(8, OVSP4_ROUND_UP(d->key_len, 8));
@@ -358,6 +359,15 @@ const struct ovsp4_entry *
 ovsp4_table_lookup(const struct ovsp4_table *t, const uint8_t *key)
 {
     return t->lookup(t, key);
+}
+
+void
+ovsp4_table_prefetch(const struct ovsp4_table *t, const uint8_t *const *keys,
+                     uint32_t n)
+{
+    if (t->prefetch && n) {
+        t->prefetch(t, keys, n);
+    }
 }
 
 const struct ovsp4_action *

@@ -11,16 +11,17 @@
  * field layout (struct ovsp4_match).  Key buffers need no padding: the
  * runtime never reads past `key_len` bytes.
  *
- * Threads.  ovsp4_table_lookup(), ovsp4_table_default_action() and the
- * ovsp4_entry_*() helpers are the packet path: they take no lock, allocate
- * nothing and may run in any number of threads registered with the table's
- * RCU domain, concurrently with the control functions.  Pointers they
- * return stay valid until the calling thread's next quiescent point.
- * Control functions may be called from any thread that is not an online
- * reader of the same domain, or from an online reader between batches (the
- * simulator does that): they never wait for readers.  They serialise on a
- * per-table mutex; the callbacks of ovsp4_table_read()/iterate() run under
- * it and must not call back into the same table.
+ * Threads.  ovsp4_table_lookup(), ovsp4_table_prefetch(),
+ * ovsp4_table_default_action() and the ovsp4_entry_*() helpers are the
+ * packet path: they take no lock, allocate nothing and may run in any
+ * number of threads registered with the table's RCU domain, concurrently
+ * with the control functions.  Pointers they return stay valid until the
+ * calling thread's next quiescent point.  Control functions may be called
+ * from any thread that is not an online reader of the same domain, or from
+ * an online reader between batches (the simulator does that): they never
+ * wait for readers.  They serialise on a per-table mutex; the callbacks of
+ * ovsp4_table_read()/iterate() run under it and must not call back into
+ * the same table.
  *
  * Matching.  Highest priority wins in tables with TERNARY, RANGE or
  * OPTIONAL fields (P4Runtime semantics, priorities compared as signed
@@ -229,6 +230,22 @@ const struct ovsp4_entry *ovsp4_table_lookup(const struct ovsp4_table *,
                                              const uint8_t *key);
 const struct ovsp4_action *ovsp4_table_default_action(
     const struct ovsp4_table *);
+
+/* Packet path: a hint that lookups of `keys` (n keys of key_len bytes) are
+ * coming.  Brings into the cache what those lookups will read -- for LPM_DIR
+ * the first-level slot, the group slots, the next-hop slot, the entry and
+ * its action data; for EXACT the hash slot, the entry and its action data
+ * -- in stages, as DPDK's bulk lookups do: each stage prefetches its level
+ * for every key and the next stage reads that level (now cached, or in
+ * flight) to find the next one, so the cache misses of all the keys
+ * overlap instead of following each other key after key.  Changes nothing
+ * (no counters, no state: results are those of the same lookups without
+ * it), takes no lock, allocates nothing; like lookup it must run in an
+ * online reader of the table's RCU domain.  A no-op for the algorithms
+ * without a prefetch (NONE, LPM_BSL, TSS).  A key that is not looked up in
+ * the end costs time, nothing else. */
+void ovsp4_table_prefetch(const struct ovsp4_table *,
+                          const uint8_t *const *keys, uint32_t n);
 
 /* Control.  Return OVSP4_OK or the error:
  *   insert: OVSP4_E_EXISTS (same match, and priority where the table has

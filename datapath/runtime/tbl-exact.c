@@ -6,7 +6,8 @@
  *
  * A hash of the whole key indexes the entries (rhash.h: linear probing,
  * RCU-resized).  A lookup costs one hash of key_len bytes, usually one
- * cache line of slots and one key comparison.
+ * cache line of slots and one key comparison.  exact_prefetch() runs the
+ * first steps of a batch of lookups stage by stage, with prefetches.
  */
 
 #include <stdlib.h>
@@ -70,6 +71,35 @@ exact_lookup(const struct ovsp4_table *t, const uint8_t *key)
     return NULL;
 }
 
+/* The lookup of every key, stage by stage: (1) hash the keys and prefetch
+ * their first hash slots; (2) read the slots and take the first candidate
+ * with the key's hash (not compared: a prefetch may guess wrong); (3)
+ * prefetch the candidates' headers, keys and actions
+ * (ovsp4_prefetch_entries()). */
+static void
+exact_prefetch(const struct ovsp4_table *t, const uint8_t *const *keys,
+               uint32_t n)
+{
+    const struct exact *x = t->impl;
+
+    for (uint32_t base = 0; base < n; base += OVSP4_PREFETCH_CHUNK) {
+        uint32_t m = OVSP4_MIN(n - base, OVSP4_PREFETCH_CHUNK);
+        uint32_t hash[OVSP4_PREFETCH_CHUNK];
+        const struct ovsp4_entry *e[OVSP4_PREFETCH_CHUNK];
+
+        for (uint32_t i = 0; i < m; i++) {
+            hash[i] = ovsp4_hash_bytes(keys[base + i], t->key_len, t->seed);
+            ovsp4_rhash_prefetch(&x->index, hash[i]);
+        }
+        for (uint32_t i = 0; i < m; i++) {
+            struct ovsp4_rhash_pos pos;
+
+            e[i] = ovsp4_rhash_first(&x->index, hash[i], &pos);
+        }
+        ovsp4_prefetch_entries(t, e, m, t->key_len);
+    }
+}
+
 static struct ovsp4_entry *
 exact_find(struct ovsp4_table *t, const struct ovsp4_entry *proto)
 {
@@ -108,6 +138,7 @@ const struct ovsp4_table_class ovsp4_table_exact_class = {
     .init = exact_init,
     .destroy = exact_destroy,
     .lookup = exact_lookup,
+    .prefetch = exact_prefetch,
     .find = exact_find,
     .insert = exact_insert,
     .remove = exact_remove,

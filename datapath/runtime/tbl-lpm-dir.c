@@ -20,6 +20,8 @@
  *
  * A lookup is one load per level -- one for routes up to /s1, two with
  * s1 = 24 and a /32 -- plus the next-hop load, with no comparisons.
+ * dir_prefetch() runs the lookups of a batch of keys level by level, with
+ * prefetches, so that their cache misses overlap.
  *
  * Insertion of prefix P/len writes a leaf (nh, len) in the 2^(end - len)
  * slots the prefix covers at the first level resolving `len` bits (end >=
@@ -117,6 +119,28 @@ field_bits(const struct dir *d, const uint8_t *key)
     return ovsp4_load_be_u32(key + d->field_off, d->field_bytes) << d->shift;
 }
 
+/* The slot of group slot value `s` that the lookup of `v` reads next, `pos`
+ * bits of `v` being resolved. */
+static inline const slot_t *
+group_slot(const struct dir *d, uint32_t s, uint32_t v, uint32_t pos)
+{
+    uint32_t g = s & DIR_PAYLOAD;
+    const slot_t *gs = atomic_load_explicit(&d->gdir[g / CHUNK_GROUPS],
+                                            memory_order_acquire);
+
+    return &gs[(g % CHUNK_GROUPS) * GROUP_SLOTS + ((v << pos) >> 24)];
+}
+
+/* Where next hop `nh` lives. */
+static inline const nh_t *
+nh_slot(const struct dir *d, uint32_t nh)
+{
+    const nh_t *chunk = atomic_load_explicit(&d->ndir[nh / NH_CHUNK],
+                                             memory_order_acquire);
+
+    return &chunk[nh % NH_CHUNK];
+}
+
 static const struct ovsp4_entry *
 dir_lookup(const struct ovsp4_table *t, const uint8_t *key)
 {
@@ -124,26 +148,75 @@ dir_lookup(const struct ovsp4_table *t, const uint8_t *key)
     uint32_t v = field_bits(d, key);
     uint32_t s = load_slot(&d->tbl1[v >> (32 - d->s1)]);
     uint32_t pos = d->s1;
-    const nh_t *chunk;
-    uint32_t nh;
 
     while (OVSP4_UNLIKELY(s & DIR_GROUP)) {
-        uint32_t g = s & DIR_PAYLOAD;
-        const slot_t *gs = atomic_load_explicit(&d->gdir[g / CHUNK_GROUPS],
-                                                memory_order_acquire);
-
-        s = load_slot(&gs[(g % CHUNK_GROUPS) * GROUP_SLOTS
-                          + ((v << pos) >> 24)]);
+        s = load_slot(group_slot(d, s, v, pos));
         pos += 8;
     }
     if (!(s & DIR_VALID)) {
         return NULL;
     }
-    nh = s & DIR_PAYLOAD;
-    chunk = atomic_load_explicit(&d->ndir[nh / NH_CHUNK],
-                                 memory_order_acquire);
-    return atomic_load_explicit((nh_t *) &chunk[nh % NH_CHUNK],
+    return atomic_load_explicit((nh_t *) nh_slot(d, s & DIR_PAYLOAD),
                                 memory_order_acquire);
+}
+
+/* The lookup of every key, stage by stage: (1) prefetch the first-level
+ * slots; (2) read them and prefetch the group slots below, as many rounds
+ * as there are group levels, or the next-hop slots; (3) read those and
+ * prefetch the entries, then their actions (ovsp4_prefetch_entries()).
+ * Each stage runs over a whole chunk of keys before the next, so that the
+ * misses of the chunk overlap. */
+static void
+dir_prefetch(const struct ovsp4_table *t, const uint8_t *const *keys,
+             uint32_t n)
+{
+    const struct dir *d = t->impl;
+
+    for (uint32_t base = 0; base < n; base += OVSP4_PREFETCH_CHUNK) {
+        uint32_t m = OVSP4_MIN(n - base, OVSP4_PREFETCH_CHUNK);
+        uint32_t v[OVSP4_PREFETCH_CHUNK], pos[OVSP4_PREFETCH_CHUNK];
+        const slot_t *slot[OVSP4_PREFETCH_CHUNK];   /* to read; or NULL */
+        const nh_t *nhp[OVSP4_PREFETCH_CHUNK];
+        const struct ovsp4_entry *e[OVSP4_PREFETCH_CHUNK];
+        bool more;
+
+        for (uint32_t i = 0; i < m; i++) {
+            v[i] = field_bits(d, keys[base + i]);
+            slot[i] = &d->tbl1[v[i] >> (32 - d->s1)];
+            pos[i] = d->s1;
+            nhp[i] = NULL;
+            ovsp4_prefetch(slot[i]);
+        }
+        do {
+            more = false;
+            for (uint32_t i = 0; i < m; i++) {
+                uint32_t s;
+
+                if (!slot[i]) {
+                    continue;
+                }
+                s = load_slot(slot[i]);
+                if (OVSP4_UNLIKELY(s & DIR_GROUP) && pos[i] < 32) {
+                    slot[i] = group_slot(d, s, v[i], pos[i]);
+                    pos[i] += 8;
+                    ovsp4_prefetch(slot[i]);
+                    more = true;
+                } else {
+                    slot[i] = NULL;
+                    if (s & DIR_VALID && !(s & DIR_GROUP)) {
+                        nhp[i] = nh_slot(d, s & DIR_PAYLOAD);
+                        ovsp4_prefetch(nhp[i]);
+                    }
+                }
+            }
+        } while (more);
+        for (uint32_t i = 0; i < m; i++) {
+            e[i] = nhp[i] ? atomic_load_explicit((nh_t *) nhp[i],
+                                                 memory_order_acquire)
+                          : NULL;
+        }
+        ovsp4_prefetch_entries(t, e, m, 0);
+    }
 }
 
 /* --- Control side ------------------------------------------------------- */
@@ -569,6 +642,7 @@ const struct ovsp4_table_class ovsp4_table_lpm_dir_class = {
     .init = dir_init,
     .destroy = dir_destroy,
     .lookup = dir_lookup,
+    .prefetch = dir_prefetch,
     .find = dir_find,
     .insert = dir_insert,
     .remove = dir_remove,

@@ -130,16 +130,46 @@ check_lookup(struct diff *d, const uint8_t *key)
     }
 }
 
+/* Looks up `n` random keys, in batches that are prefetched first
+ * (ovsp4_table_prefetch()), as the generated pipelines do: each lookup is
+ * checked against the reference, and against the same lookup before the
+ * prefetch.  Every key is a heap block of exactly key_len bytes, so that
+ * the sanitizers see a read past its end. */
 static void
 check_lookups(struct diff *d, int n)
 {
-    uint8_t key[TG_MAX_KEY];
+    enum { PF_BATCH = 40 };     /* more than one chunk of the prefetch */
+    uint32_t len = d->shape->key_len;
+    uint8_t *keys[PF_BATCH];
+    const struct ovsp4_entry *before[PF_BATCH];
 
-    for (int i = 0; i < n; i++) {
-        int r = rng_below(&d->rng, 2) ? random_live(d) : -1;
+    for (int done = 0; done < n; ) {
+        int m = 1 + (int) rng_below(&d->rng, PF_BATCH);
 
-        tg_random_key(&d->gen, &d->rng, r >= 0 ? &d->rules[r] : NULL, key);
-        check_lookup(d, key);
+        if (m > n - done) {
+            m = n - done;
+        }
+
+        for (int i = 0; i < m; i++) {
+            int r = rng_below(&d->rng, 2) ? random_live(d) : -1;
+            uint8_t key[TG_MAX_KEY];
+
+            tg_random_key(&d->gen, &d->rng, r >= 0 ? &d->rules[r] : NULL,
+                          key);
+            keys[i] = malloc(len);
+            memcpy(keys[i], key, len);
+            before[i] = ovsp4_table_lookup(d->t, keys[i]);
+        }
+        ovsp4_table_prefetch(d->t, (const uint8_t *const *) keys, m);
+        for (int i = 0; i < m; i++) {
+            if (ovsp4_table_lookup(d->t, keys[i]) != before[i]) {
+                test_fail(__FILE__, __LINE__, "%s: a prefetch changed a "
+                          "lookup", d->shape->name);
+            }
+            check_lookup(d, keys[i]);
+            free(keys[i]);
+        }
+        done += m;
     }
 }
 

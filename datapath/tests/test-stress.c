@@ -4,13 +4,13 @@
  * Copyright The OvS.p4 Authors.
  * SPDX-License-Identifier: Apache-2.0
  *
- * Reader threads look up random keys in a tight loop, hold on to up to 32
- * returned entries per "batch", then check every one of them: its action
- * data carries a checksum of the entry's own canonical match, which must
- * agree (a torn or recycled entry would not), the entry must match the key
- * it was returned for, and its counters take a hit; then the reader
- * quiesces.  Meanwhile a writer inserts, modifies (swapping action data),
- * deletes, clears and swaps the default action.  Run under ASan a
+ * Reader threads prefetch and look up random keys in a tight loop, hold on
+ * to up to 32 returned entries per "batch", then check every one of them:
+ * its action data carries a checksum of the entry's own canonical match,
+ * which must agree (a torn or recycled entry would not), the entry must
+ * match the key it was returned for, and its counters take a hit; then the
+ * reader quiesces.  Meanwhile a writer inserts, modifies (swapping action
+ * data), deletes, clears and swaps the default action.  Run under ASan a
  * premature free is a use-after-free report, under TSan a missing
  * happens-before edge is a data race report.
  */
@@ -105,6 +105,7 @@ reader(void *arg_)
     struct ovsp4_rcu_thread *me = ovsp4_rcu_register(s->rcu);
     struct test_rng rng = { arg->seed };
     uint8_t keys[BATCH][TG_MAX_KEY];
+    const uint8_t *kp[BATCH];
     const struct ovsp4_entry *held[BATCH];
     uint64_t n = 0, hits = 0;
 
@@ -114,6 +115,12 @@ reader(void *arg_)
 
         for (int i = 0; i < BATCH; i++) {
             tg_random_key(&s->gen, &rng, NULL, keys[i]);
+            kp[i] = keys[i];
+        }
+        /* What the pipelines do: the prefetch reads the structures the
+         * writer is changing, as lookups do. */
+        ovsp4_table_prefetch(s->t, kp, BATCH);
+        for (int i = 0; i < BATCH; i++) {
             held[i] = ovsp4_table_lookup(s->t, keys[i]);
         }
         dflt = ovsp4_table_default_action(s->t);

@@ -562,6 +562,87 @@ test_clear_reuse(void)
     env_destroy(&env);
 }
 
+/* Prefetches `n` keys of `t` and checks that every lookup gives what it
+ * gave before. */
+static void
+prefetch_check(struct ovsp4_table *t, uint8_t (*keys)[4], uint32_t n)
+{
+    const struct ovsp4_entry *before[200];
+    const uint8_t *kp[200] = { NULL };
+
+    for (uint32_t i = 0; i < n; i++) {
+        kp[i] = keys[i];
+        before[i] = ovsp4_table_lookup(t, keys[i]);
+    }
+    ovsp4_table_prefetch(t, kp, n);
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK(ovsp4_table_lookup(t, keys[i]) == before[i]);
+    }
+}
+
+/* ovsp4_table_prefetch() on the shapes the differential tests reach
+ * rarely: no keys, empty and keyless tables, two group levels below a
+ * 16-bit first level, misses, actions moved out of their entry by a
+ * modify, batches of several chunks. */
+static void
+test_prefetch(void)
+{
+    struct env env = env_create();
+    const struct ovsp4_field_desc lf[] = { F(0, 32, LPM) };
+    const struct ovsp4_field_desc ef[] = { F(0, 32, EXACT) };
+    struct ovsp4_table *keyless = create(&env, NULL, 0, 0, 1, NULL);
+    uint8_t keys[200][4];
+
+    ovsp4_table_prefetch(keyless, NULL, 0);
+    ovsp4_table_prefetch(keyless, (const uint8_t *const[]) { NULL }, 1);
+    for (uint32_t i = 0; i < 200; i++) {
+        keys[i][0] = 10;
+        keys[i][1] = (uint8_t) (i % 3);
+        keys[i][2] = (uint8_t) (i * 7);
+        keys[i][3] = (uint8_t) (i * 13);
+    }
+    for (int variant = 0; variant < 3; variant++) {
+        /* LPM with a 16-bit and a 24-bit first level, exact. */
+        uint32_t max_size = variant == 1 ? 100000 : 1000;
+        struct ovsp4_table *t = variant < 2
+                                ? create(&env, lf, 1, 4, max_size, NULL)
+                                : create(&env, ef, 1, 4, max_size, NULL);
+
+        ovsp4_table_prefetch(t, NULL, 0);
+        prefetch_check(t, keys, 200);           /* empty */
+        for (uint32_t i = 0; i < 200; i += 2) {
+            uint8_t v[4];
+            struct ovsp4_field_match fm = { .value = v, .prefix_len = 32 };
+
+            memcpy(v, keys[i], 4);
+            if (variant < 2 && i % 6 == 0) {
+                fm.prefix_len = 16 + i % 17;    /* 16..32 */
+                for (uint32_t b = fm.prefix_len; b < 32; b++) {
+                    v[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+                }
+            }
+            put(t, &fm, 0, 1 + i % 3, (uint8_t) i);
+            if (i % 4 == 0) {           /* the action leaves the entry */
+                struct ovsp4_match m = { &fm, 0 };
+                uint8_t data[6] = { 9, 9, 9, 9, 9, 9 };
+
+                CHECK_EQ(ovsp4_table_modify(t, &m, &(struct ovsp4_entry_spec) {
+                    .action_id = 2, .action_data = data,
+                    .action_data_len = 6,
+                }), OVSP4_OK);
+            }
+        }
+        for (uint32_t n = 1; n <= 200; n = n * 3 + 1) {
+            prefetch_check(t, keys, n);
+        }
+        prefetch_check(t, keys, 200);
+        ovsp4_rcu_quiesce(env.me);
+        ovsp4_table_destroy(t);
+    }
+    ovsp4_table_destroy(keyless);
+    env_destroy(&env);
+}
+
 const struct ovsp4_test table_api_tests[] = {
     { "api/algo-choice", test_algo_choice },
     { "api/validation", test_validation },
@@ -571,5 +652,6 @@ const struct ovsp4_test table_api_tests[] = {
     { "api/lpm-by-hand", test_lpm_by_hand },
     { "api/iterate-paging", test_iterate_paging },
     { "api/clear-reuse", test_clear_reuse },
+    { "api/prefetch", test_prefetch },
     { NULL, NULL },
 };

@@ -2,11 +2,15 @@
 
 `emit(h)` of a valid header appends its bytes at `ctx->out + ctx->out_len`;
 structs, stacks and unions emit their headers in order (invalid ones are
-skipped). The architecture runs the deparser twice: with `ctx->out` NULL
-to measure the headers, then to write them where they go (right before
-the payload in the packet buffer, when the headroom allows), so that no
-byte is written twice. An emit beyond `ctx->out_cap` (a deparser that
-emits differently the second time) sets `ctx->emit_overflow`.
+skipped). An emit beyond `ctx->out_cap` writes nothing, sets
+`ctx->emit_overflow` and still counts its bytes in `ctx->out_len`. The
+architecture (templates/v1model.c.j2) deparses a packet that is the last
+use of its input buffer straight over the parsed headers (`out_cap` their
+length): one pass, unless the headers grew. Otherwise it runs the deparser
+twice: with `ctx->out` NULL (or after the overflowed pass) to measure the
+headers, then to write them where they go (right before the payload in the
+packet buffer when the headroom allows), so that the payload is never moved
+when it need not be.
 """
 
 from __future__ import annotations

@@ -143,6 +143,7 @@ class ProgramGen:
         self.controls: list[CFunc] = []
         self.actions: list[CFunc] = []
         self.table_fns: list[CFunc] = []
+        self.key_fns: list[CFunc] = []
         self.functions: list[CFunc] = []
         self.parser_fns: list[CFunc] = []
         self._fn_names: dict[object, str] = {}
@@ -585,6 +586,10 @@ class ProgramGen:
                 env.bind(local, Binding(f"f->{members[id(local)]}", gen.t(local.resolved_type)))
         self.bind_ctor_params(env, block)
 
+    def frame_members(self, block: ControlBlock) -> dict[int, str]:
+        """The frame member of each parameter and local, by id()."""
+        return self._frame_members(block)
+
     def _frame_members(self, block: ControlBlock) -> dict[int, str]:
         decl = block.decl
         assert isinstance(decl, nodes.ControlDecl)
@@ -794,6 +799,22 @@ class ProgramGen:
             self.tables.apply_function(inst, desc, name, self.frame_type(inst.block))
         )
         return name
+
+    def key_fn(self, inst: TableInstance) -> str:
+        """The function building the key of a table with key fields."""
+        key = ("key", id(inst))
+        name = self._fn_names.get(key)
+        if name is None:
+            name = self.names.fresh(f"key_{inst.cp_name}")
+            self._fn_names[key] = name
+            desc = self._table_desc_by_name[inst.cp_name]
+            self.key_fns.append(
+                self.tables.key_function(inst, desc, name, self.frame_type(inst.block))
+            )
+        return name
+
+    def table_desc(self, inst: TableInstance) -> TableDesc:
+        return self._table_desc_by_name[inst.cp_name]
 
     def table_may_exit(self, decl: nodes.TableDecl) -> bool:
         prop = decl.property("actions")

@@ -281,9 +281,9 @@ class TableGen:
         body: list[str] = [f"struct ovsp4_table *tbl = ctx->objs->tables[{desc.index}];"]
         key_lines: list[str] = []
         if desc.fields:
+            key_fn = prog.key_fn(table)
             key_lines.append(f"uint8_t key[{desc.key_len}];")
-            for f in desc.fields:
-                key_lines.append(self._put_key(gen, f))
+            key_lines.append(f"{key_fn}(ctx, f, key);")
         body_tail: list[str] = []
         if desc.fields:
             body_tail.append("const struct ovsp4_entry *entry = ovsp4_table_lookup(tbl, key);")
@@ -330,6 +330,29 @@ class TableGen:
             body + temps + key_lines + body_tail,
             where,
             loc=table.decl.loc,
+        )
+
+    def key_function(
+        self, table: TableInstance, desc: TableDesc, name: str, frame_type: str
+    ) -> CFunc:
+        """`void key_T(ctx, f, key)`: the table's key (key_len bytes) from
+        the control's frame. The table's apply function and the lookup hint
+        (hint.py) both build their key with it."""
+        prog = self.prog
+        block = table.block
+        env = Env(prog, block, exit_code="return;")
+        env.subst = prog.block_subst(block)  # type: ignore[attr-defined]
+        prog.bind_frame(env, block)
+        gen = ExprGen(env)
+        lines = [self._put_key(gen, f) for f in desc.fields]
+        return CFunc(
+            name,
+            "void",
+            ["struct ovsp4_ctx *ctx", f"{frame_type} *f", "uint8_t *key"],
+            [*env.temps, *lines],
+            f"key of table {table.cp_name}: {desc.key_len} bytes",
+            loc=table.decl.loc,
+            inline=True,
         )
 
     def _put_key(self, gen: ExprGen, f: KeyField) -> str:

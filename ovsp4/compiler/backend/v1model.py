@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ovsp4.compiler.backend.env import Env
 from ovsp4.compiler.backend.exprs import ExprGen
+from ovsp4.compiler.backend.hint import LookupHint, lookup_hint
 from ovsp4.compiler.backend.program import ProgramGen
 from ovsp4.compiler.diagnostics import UnsupportedError
 from ovsp4.compiler.ir import nodes
@@ -52,6 +53,7 @@ class V1Model:
     packet_in_bytes: int  # 0: no @controller_header("packet_in")
     has_packet_in: bool
     instance_types: dict[str, int]
+    hint: LookupHint | None  # the batch's lookup hint (hint.py), if any
 
 
 def lower_v1model(prog: ProgramGen) -> V1Model:
@@ -100,6 +102,7 @@ def lower_v1model(prog: ProgramGen) -> V1Model:
         for param, member in zip(decl.params, ("hdr", "meta", "sm"), strict=False):
             state_params[id(param)] = member
     copies = prog.field_lists.copies(meta_t, state_params)
+    hint = lookup_hint(prog, p, controls["ig"], ("hdr", "meta", "sm"))  # type: ignore[arg-type]
     digest_size = max((d.data_size for d in prog.digests), default=0)
     return V1Model(
         hdr_c,
@@ -111,4 +114,5 @@ def lower_v1model(prog: ProgramGen) -> V1Model:
         packet_in_bytes=prog.packet_in.wire_bytes if prog.packet_in else 0,
         has_packet_in=prog.packet_in is not None,
         instance_types=INSTANCE_TYPES,
+        hint=hint,
     )
