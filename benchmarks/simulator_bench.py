@@ -40,8 +40,9 @@ HARNESS = REPO / "benchmarks" / "pipeline_bench.c"
 def build_harness(workdir: Path) -> Path:
     """pipeline_bench, linked with the runtime built by the same flags."""
     runtime = sorted((DATAPATH / "runtime").glob("*.c"))
+    headers = sorted((DATAPATH / "runtime").glob("*.h")) + sorted(DATAPATH.glob("include/**/*.h"))
     digest = hashlib.sha256()
-    for f in [HARNESS, *runtime]:
+    for f in [HARNESS, *runtime, *headers]:
         digest.update(f.read_bytes())
     exe = workdir / f"pipeline_bench-{digest.hexdigest()[:12]}"
     if exe.exists():
