@@ -521,39 +521,47 @@ class P4InfoGenerator:
             elif kind == "sum_of_weights":
                 msg.sum_of_weights.SetInParent()
 
-    def _emit_counter(self, s: _Symbol) -> None:
+    def _counter_or_meter(
+        self,
+        s: _Symbol,
+        entries: object,
+        units: dict[str, int],
+        unspecified: int,
+        direct_property: str | None,
+    ) -> None:
+        """counters/meters (with a size) and their direct forms (with the
+        table they are attached to by `direct_property`)."""
         extern: ExternBlock = s.obj  # type: ignore[assignment]
-        msg = self.p4info.counters.add()
+        msg = entries.add()  # type: ignore[attr-defined]
         self._preamble(msg.preamble, s)
         unit = _enum_member(extern.ctor_args.get("type"))
-        msg.spec.unit = COUNTER_UNITS.get(unit or "", p4info_pb2.CounterSpec.UNSPECIFIED)
-        msg.size = self._size(extern)
+        msg.spec.unit = units.get(unit or "", unspecified)
+        if direct_property is None:
+            msg.size = self._size(extern)
+        else:
+            tables = self._table_ids_using(extern, direct_property)
+            msg.direct_table_id = tables[0] if tables else 0
+
+    def _emit_counter(self, s: _Symbol) -> None:
+        self._counter_or_meter(
+            s, self.p4info.counters, COUNTER_UNITS, p4info_pb2.CounterSpec.UNSPECIFIED, None
+        )
 
     def _emit_direct_counter(self, s: _Symbol) -> None:
-        extern: ExternBlock = s.obj  # type: ignore[assignment]
-        msg = self.p4info.direct_counters.add()
-        self._preamble(msg.preamble, s)
-        unit = _enum_member(extern.ctor_args.get("type"))
-        msg.spec.unit = COUNTER_UNITS.get(unit or "", p4info_pb2.CounterSpec.UNSPECIFIED)
-        tables = self._table_ids_using(extern, "counters")
-        msg.direct_table_id = tables[0] if tables else 0
+        self._counter_or_meter(
+            s, self.p4info.direct_counters, COUNTER_UNITS,
+            p4info_pb2.CounterSpec.UNSPECIFIED, "counters",
+        )  # fmt: skip
 
     def _emit_meter(self, s: _Symbol) -> None:
-        extern: ExternBlock = s.obj  # type: ignore[assignment]
-        msg = self.p4info.meters.add()
-        self._preamble(msg.preamble, s)
-        unit = _enum_member(extern.ctor_args.get("type"))
-        msg.spec.unit = METER_UNITS.get(unit or "", p4info_pb2.MeterSpec.UNSPECIFIED)
-        msg.size = self._size(extern)
+        self._counter_or_meter(
+            s, self.p4info.meters, METER_UNITS, p4info_pb2.MeterSpec.UNSPECIFIED, None
+        )
 
     def _emit_direct_meter(self, s: _Symbol) -> None:
-        extern: ExternBlock = s.obj  # type: ignore[assignment]
-        msg = self.p4info.direct_meters.add()
-        self._preamble(msg.preamble, s)
-        unit = _enum_member(extern.ctor_args.get("type"))
-        msg.spec.unit = METER_UNITS.get(unit or "", p4info_pb2.MeterSpec.UNSPECIFIED)
-        tables = self._table_ids_using(extern, "meters")
-        msg.direct_table_id = tables[0] if tables else 0
+        self._counter_or_meter(
+            s, self.p4info.direct_meters, METER_UNITS, p4info_pb2.MeterSpec.UNSPECIFIED, "meters"
+        )
 
     @staticmethod
     def _size(extern: ExternBlock) -> int:
