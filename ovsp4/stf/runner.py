@@ -249,8 +249,14 @@ class StfRunner:
                     )
                 checked += 1
             if len(got) != len(want):
-                extra = got[len(want)] if len(got) > len(want) else None
-                detail = f"; first unexpected: {extra.hex().upper()}" if extra else ""
+                if len(got) > len(want):
+                    detail = f"; first unexpected: {got[len(want)].hex().upper()}"
+                else:
+                    missing = want[len(got)]
+                    detail = (
+                        f"; first missing (expect on line {missing.line}): "
+                        f"{missing.pattern}{' $' if missing.exact_length else ''}"
+                    )
                 return StfResult(
                     False,
                     f"port {port}: expected {len(want)} packets, got {len(got)}{detail}",
