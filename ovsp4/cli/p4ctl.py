@@ -38,8 +38,8 @@ from ovsp4.cli.common import OvsGroup, fail, parse_defines, report_errors
 from ovsp4.ovsdb import paths
 
 if TYPE_CHECKING:
-    from ovsp4.cli.programs import BuiltProgram
     from ovsp4.ovsdb.db import Database
+    from ovsp4.programs import BuiltProgram
 
 PROG = "ovs-p4ctl"
 F = TypeVar("F", bound=Callable[..., object])
@@ -118,7 +118,7 @@ define_option = click.option("-D", "defines", multiple=True, metavar="NAME[=VAL]
 
 def _compile(program: Path, include_dirs: tuple[str, ...], defines: tuple[str, ...]
              ) -> BuiltProgram:
-    from ovsp4.cli import programs
+    from ovsp4 import programs
 
     if not program.is_file():
         fail(PROG, f"{program}: no such file")
@@ -165,7 +165,7 @@ def add_br(s: Settings, bridge: str, program: Path, device_id: int | None,
            p4runtime_addr: str | None, cpu_port: int | None, include_dirs: tuple[str, ...],
            defines: tuple[str, ...]) -> None:
     """Compile PROG.p4 and create the P4 bridge BRIDGE running it."""
-    from ovsp4.cli import programs
+    from ovsp4 import programs
     from ovsp4.ovsdb import bridges as brs
 
     with s.connect() as db:
@@ -191,7 +191,7 @@ def _bridge_exists(db: Database, name: str) -> bool:
 @errors
 def del_br(s: Settings, bridge: str, if_exists: bool) -> None:
     """Delete the P4 bridge BRIDGE with its ports and P4 records."""
-    from ovsp4.cli import programs
+    from ovsp4 import programs
     from ovsp4.ovsdb import bridges as brs
 
     with s.connect() as db:
@@ -343,7 +343,7 @@ def set_pipe(s: Settings, bridge: str, program: Path, include_dirs: tuple[str, .
     """Make BRIDGE run PROG.p4, replacing its pipeline without stopping
     traffic.  The new pipeline starts with empty tables (as P4Runtime's
     SetForwardingPipelineConfig); the same program again resets it."""
-    from ovsp4.cli import programs
+    from ovsp4 import programs
     from ovsp4.ovsdb import bridges as brs
     from ovsp4.ovsdb import records as rec
 
@@ -426,7 +426,7 @@ def sync(s: Settings) -> None:
     """Make every P4 bridge's pipeline file exist (rebuilt from the source
     in OVSDB when missing) and be the one ovs-vswitchd loads; remove
     unused pipeline files.  Run it before ovs-vswitchd starts."""
-    from ovsp4.cli import programs
+    from ovsp4 import programs
 
     with s.connect() as db:
         for action in programs.sync(db, s.dbdir, wait=s.wait):

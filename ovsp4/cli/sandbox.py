@@ -52,6 +52,7 @@ class Config:
     enable_dummy: bool = False
     with_p4rtd: bool = False
     vswitchd_args: list[str] = field(default_factory=list)
+    p4rtd_listen: str | None = None
 
     @classmethod
     def load(cls, d: Path) -> Config | None:
@@ -85,6 +86,8 @@ class Sandbox:
             env[var] = str(self.dir)
         env["PATH"] = f"{self.bindir}{os.pathsep}{self.venv_bindir()}{os.pathsep}" \
                       f"{env.get('PATH', '')}"
+        if self.config.p4rtd_listen:
+            env["OVSP4_P4RUNTIME"] = self.config.p4rtd_listen
         return env
 
     def exports(self) -> str:
@@ -92,6 +95,9 @@ class Sandbox:
         lines = [f"export OVS_RUNDIR={d} OVS_DBDIR={d} OVS_LOGDIR={d} OVS_SYSCONFDIR={d}",
                  f"export PATH={shlex.quote(str(self.bindir))}:"
                  f"{shlex.quote(str(self.venv_bindir()))}:\"$PATH\""]
+        if self.config.p4rtd_listen:
+            # Where ovs-p4ctl's entity commands find ovs-p4rtd.
+            lines.append(f"export OVSP4_P4RUNTIME={shlex.quote(self.config.p4rtd_listen)}")
         if self.config.netns:
             lines.append(f"# ovs-vswitchd runs in network namespace {self.config.netns}")
         return "\n".join(lines)
@@ -173,7 +179,7 @@ class Sandbox:
 
     def _sync(self) -> list[str]:
         """Pipelines rebuilt where missing, before ovs-vswitchd loads them."""
-        from ovsp4.cli import programs
+        from ovsp4 import programs
         from ovsp4.ovsdb.db import Database
 
         with Database(self.db, timeout=60) as db:
@@ -186,17 +192,20 @@ class Sandbox:
             db.transact(lambda txn: None, wait=True)
 
     def _start_p4rtd(self) -> list[str]:
-        """Hook for the P4Runtime server: started like the OVS daemons,
-        with --db, --pidfile, --log-file and --detach."""
+        """The P4Runtime server, started like the OVS daemons.  It runs in
+        the caller's network namespace even with --netns: it reaches
+        OVSDB and the control sockets through the file system, and the
+        controllers reach it on its address."""
         p4rtd = self.daemon("ovs-p4rtd")
         if p4rtd.running():
             return []
         exe = self.venv_bindir() / "ovs-p4rtd"
         if not exe.exists():
             raise DaemonError(f"--with-p4rtd: {exe} is not installed")
+        listen = [f"--listen={self.config.p4rtd_listen}"] if self.config.p4rtd_listen else []
         p4rtd.start([str(exe), f"--db={self.db}", f"--pidfile={p4rtd.pidfile}",
-                     f"--log-file={p4rtd.logfile}", "--detach"], self.env())
-        return ["started ovs-p4rtd"]
+                     f"--log-file={p4rtd.logfile}", "--detach", *listen], self.env())
+        return [f"started ovs-p4rtd ({self.config.p4rtd_listen or 'default address'})"]
 
     # --- Stop --------------------------------------------------------------
 
@@ -251,18 +260,21 @@ def _errors(func: F) -> F:
 @click.option("--netns", metavar="NS", help="Run ovs-vswitchd in network namespace NS.")
 @click.option("--enable-dummy", is_flag=True, help="Pass --enable-dummy to ovs-vswitchd.")
 @click.option("--with-p4rtd", is_flag=True, help="Start ovs-p4rtd too.")
+@click.option("--p4rtd-listen", metavar="HOST:PORT",
+              help="ovs-p4rtd's address (default: its own, 127.0.0.1:9559).")
 @click.option("--vswitchd-arg", "vswitchd_args", multiple=True, metavar="ARG",
               help="An extra ovs-vswitchd argument.")
 @_errors
 def start(directory: Path, ovs_bindir: Path | None, netns: str | None, enable_dummy: bool,
-          with_p4rtd: bool, vswitchd_args: tuple[str, ...]) -> None:
+          with_p4rtd: bool, p4rtd_listen: str | None, vswitchd_args: tuple[str, ...]) -> None:
     """Start the sandbox in DIRECTORY; print its shell exports."""
     d = _directory(directory)
     config = Config.load(d)
-    given = ovs_bindir or netns or enable_dummy or with_p4rtd or vswitchd_args
+    given = ovs_bindir or netns or enable_dummy or with_p4rtd or vswitchd_args or p4rtd_listen
     if config is None or given:
         bindir = Path(os.path.abspath(ovs_bindir)) if ovs_bindir else paths.build_ovs_bindir()
-        config = Config(str(bindir), netns, enable_dummy, with_p4rtd, list(vswitchd_args))
+        config = Config(str(bindir), netns, enable_dummy, with_p4rtd or bool(p4rtd_listen),
+                        list(vswitchd_args), p4rtd_listen)
     if config.netns and not Path(f"/run/netns/{config.netns}").exists():
         fail(PROG, f"network namespace {config.netns} does not exist (ip netns add "
                    f"{config.netns})")

@@ -213,19 +213,25 @@ def del_port(db: Database, bridge: str, name: str, *, wait: bool = True) -> None
 
 
 def set_program(db: Database, bridge: str, program: ProgramRecord, pipeline: str, *,
-                wait: bool = True) -> None:
+                wait: bool = True, reload: bool = False, comment: str | None = None) -> None:
     """Makes a P4 bridge run ``program``: one transaction replaces the
     P4_Program (the old one is garbage-collected) and points
     ``other_config:p4-pipeline`` at the new artifact, which ovs-vswitchd
-    loads and swaps in without stopping traffic."""
+    loads and swaps in without stopping traffic.  ``reload`` bumps
+    ``other_config:p4-generation`` so that ovs-vswitchd loads a fresh
+    instance (empty tables) even when the artifact is the running one."""
 
     def build(txn: Txn) -> None:
         row = _bridge_row(db, bridge)
         p4 = _p4_record(db, txn, row)
         p4.program = _insert_program(txn, program)
         row.setkey("other_config", rec.PIPELINE_KEY, pipeline)
+        if reload:
+            generation = row.other_config.get(rec.GENERATION_KEY, "0")
+            row.setkey("other_config", rec.GENERATION_KEY,
+                       str(int(generation) + 1 if generation.isdigit() else 1))
         row.setkey("external_ids", rec.PROGRAM_KEY, program.name)
-        txn.comment(f"ovs-p4ctl: set-pipe {bridge} {program.name}")
+        txn.comment(comment or f"ovs-p4ctl: set-pipe {bridge} {program.name}")
 
     db.transact(build, wait=wait)
 

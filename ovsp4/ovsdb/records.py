@@ -21,6 +21,7 @@ LOCAL_OFPORT = 65534
 # the P4 tools mirror there for ovs-vsctl users.
 PIPELINE_KEY = "p4-pipeline"
 CPU_PORT_KEY = "p4-cpu-port"
+GENERATION_KEY = "p4-generation"   # changed: ovs-vswitchd loads a fresh instance
 DEVICE_ID_KEY = "p4-device-id"
 PROGRAM_KEY = "p4-program"
 

@@ -8,15 +8,19 @@ root (network namespaces) and Linux.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+
+from ovsp4.control.client import ControlClient
+from ovsp4.control.socket import SocketTransport
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("OVSP4_BUILD", ROOT / "build"))
@@ -64,6 +68,13 @@ def build_ovs() -> Path:
     if r.returncode:
         pytest.fail(f"make ovs failed:\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}")
     return BIN
+
+
+def free_tcp_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the kernel's pick)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def unique(prefix: str) -> str:
@@ -186,3 +197,92 @@ def counted_frames(send: tuple[str, str], recv: tuple[str, str], n: int, gap: fl
         if receiver.poll() is None:
             receiver.kill()
             receiver.wait()
+
+
+# --- The sandbox (ovs-p4-sandbox) -----------------------------------------------
+
+
+@dataclass
+class Sandbox:
+    dir: Path
+    netns: str
+    env: dict[str, str] = field(default_factory=dict)
+    p4runtime: str = ""       # ovs-p4rtd's address, once started with it
+
+    def __post_init__(self) -> None:
+        self.env = dict(os.environ)
+        for var in ("OVS_RUNDIR", "OVS_DBDIR", "OVS_LOGDIR", "OVS_SYSCONFDIR"):
+            self.env[var] = str(self.dir)
+        self.env["PATH"] = f"{SCHEMA.parent.parent / 'bin'}:{VENV_BIN}:{self.env['PATH']}"
+
+    def run(self, *args: str | Path, check: bool = True, timeout: float = 120
+            ) -> subprocess.CompletedProcess[str]:
+        r = subprocess.run([str(a) for a in args], env=self.env, capture_output=True, text=True,
+                           timeout=timeout)
+        if check and r.returncode:
+            raise AssertionError(
+                f"{' '.join(map(str, args))} ({r.returncode}):\n{r.stdout}{r.stderr}"
+                f"\n--- ovs-vswitchd.log (end) ---\n{self.log()[-3000:]}")
+        return r
+
+    def start(self, *, p4rtd: bool = False) -> subprocess.CompletedProcess[str]:
+        """Starts the daemons; with ``p4rtd``, ovs-p4rtd too, on a free
+        local port (``p4runtime``), which ovs-p4ctl finds in the env."""
+        extra: list[str] = []
+        if p4rtd:
+            self.p4runtime = f"127.0.0.1:{free_tcp_port()}"
+            self.env["OVSP4_P4RUNTIME"] = self.p4runtime
+            extra = ["--p4rtd-listen", self.p4runtime]
+        return self.run(VENV_BIN / "ovs-p4-sandbox", "start", self.dir, "--netns", self.netns,
+                        "--enable-dummy", *extra)
+
+    def p4rtd_log(self) -> str:
+        try:
+            return (self.dir / "ovs-p4rtd.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        self.run(VENV_BIN / "ovs-p4-sandbox", "stop", self.dir, check=False)
+
+    def p4ctl(self, *args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("ovs-p4ctl", *args, check=check)
+
+    def vsctl(self, *args: str) -> str:
+        return self.run("ovs-vsctl", "--timeout=30", *args).stdout
+
+    def appctl(self, *args: str, check: bool = True) -> str:
+        return self.run("ovs-appctl", *args, check=check).stdout
+
+    def log(self) -> str:
+        try:
+            return (self.dir / "ovs-vswitchd.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def vswitchd_pid(self) -> int | None:
+        try:
+            return int((self.dir / "ovs-vswitchd.pid").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def control(self, bridge: str) -> tuple[ControlClient, SocketTransport]:
+        t = SocketTransport.connect(self.dir / f"{bridge}.p4ctl", timeout=10)
+        return ControlClient(t, t.events), t
+
+
+def basic_hosts(make: Callable[..., Host], switch: str = "s1") -> tuple[Host, Host]:
+    """The tutorials' pod-topo h1 and h2 on ports 1 and 2 of ``switch``."""
+    h1 = make("h1", f"{switch}-eth1", "10.0.1.1", "08:00:00:00:01:11")
+    h2 = make("h2", f"{switch}-eth2", "10.0.2.2", "08:00:00:00:02:22")
+    h1.gateway("10.0.1.10", "08:00:00:00:01:00")
+    h2.gateway("10.0.2.20", "08:00:00:00:02:00")
+    return h1, h2
+
+
+def p4_bridge(sb: Sandbox, name: str, program: Path, ports: list[str], *extra: str) -> None:
+    sb.p4ctl("add-br", name, "--program", program, *extra)
+    for n, port in enumerate(ports, 1):
+        sb.p4ctl("add-port", name, port, "--port-id", str(n))
+
+

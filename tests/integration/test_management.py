@@ -18,26 +18,23 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from ovstest import (
     SCHEMA,
     VENV_BIN,
     Host,
+    Sandbox,
+    basic_hosts,
     counted_frames,
     netns_add,
     netns_del,
+    p4_bridge,
     requires_root_linux,
     sh,
     unique,
     wait_until,
 )
-
-from ovsp4.control.client import ControlClient
-from ovsp4.control.socket import SocketTransport
 
 from conformance_data import TUTORIALS, requires_conformance
 
@@ -75,110 +72,6 @@ control CC(inout headers_t h, inout meta_t m) { apply { } }
 control D(packet_out pkt, in headers_t h) { apply { pkt.emit(h.eth); } }
 V1Switch(P(), VC(), I(), E(), CC(), D()) main;
 """
-
-
-# --- The sandbox ------------------------------------------------------------------
-
-
-@dataclass
-class Sandbox:
-    dir: Path
-    netns: str
-    env: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.env = dict(os.environ)
-        for var in ("OVS_RUNDIR", "OVS_DBDIR", "OVS_LOGDIR", "OVS_SYSCONFDIR"):
-            self.env[var] = str(self.dir)
-        self.env["PATH"] = f"{SCHEMA.parent.parent / 'bin'}:{VENV_BIN}:{self.env['PATH']}"
-
-    def run(self, *args: str | Path, check: bool = True, timeout: float = 120
-            ) -> subprocess.CompletedProcess[str]:
-        r = subprocess.run([str(a) for a in args], env=self.env, capture_output=True, text=True,
-                           timeout=timeout)
-        if check and r.returncode:
-            raise AssertionError(
-                f"{' '.join(map(str, args))} ({r.returncode}):\n{r.stdout}{r.stderr}"
-                f"\n--- ovs-vswitchd.log (end) ---\n{self.log()[-3000:]}")
-        return r
-
-    def start(self) -> subprocess.CompletedProcess[str]:
-        return self.run(VENV_BIN / "ovs-p4-sandbox", "start", self.dir, "--netns", self.netns,
-                        "--enable-dummy")
-
-    def stop(self) -> None:
-        self.run(VENV_BIN / "ovs-p4-sandbox", "stop", self.dir, check=False)
-
-    def p4ctl(self, *args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run("ovs-p4ctl", *args, check=check)
-
-    def vsctl(self, *args: str) -> str:
-        return self.run("ovs-vsctl", "--timeout=30", *args).stdout
-
-    def appctl(self, *args: str, check: bool = True) -> str:
-        return self.run("ovs-appctl", *args, check=check).stdout
-
-    def log(self) -> str:
-        try:
-            return (self.dir / "ovs-vswitchd.log").read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def vswitchd_pid(self) -> int | None:
-        try:
-            return int((self.dir / "ovs-vswitchd.pid").read_text())
-        except (OSError, ValueError):
-            return None
-
-    def control(self, bridge: str) -> tuple[ControlClient, SocketTransport]:
-        t = SocketTransport.connect(self.dir / f"{bridge}.p4ctl", timeout=10)
-        return ControlClient(t, t.events), t
-
-
-@pytest.fixture
-def sandbox(ovs_bin: Path, tmp_path: Path) -> Iterator[Sandbox]:
-    if shutil.which("ip") is None:
-        pytest.fail("iproute2 (ip) is not installed")
-    netns = unique("p4mg")
-    netns_add(netns)
-    sb = Sandbox(tmp_path / "sandbox", netns)
-    try:
-        out = sb.start()
-        assert f"export OVS_RUNDIR={sb.dir}" in out.stdout
-        yield sb
-    finally:
-        sb.stop()
-        netns_del(netns)
-    print(f"--- ovs-vswitchd.log ---\n{sb.log()[-6000:]}")
-
-
-@pytest.fixture
-def hosts(sandbox: Sandbox) -> Iterator[Callable[..., Host]]:
-    made: list[Host] = []
-
-    def make(name: str, port: str, ip: str, mac: str, prefix: int = 24) -> Host:
-        h = Host.create(f"{sandbox.netns}-{name}", sandbox.netns, port, ip, mac, prefix)
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.destroy()
-
-
-def basic_hosts(make: Callable[..., Host], switch: str = "s1") -> tuple[Host, Host]:
-    """The tutorials' pod-topo h1 and h2 on ports 1 and 2 of ``switch``."""
-    h1 = make("h1", f"{switch}-eth1", "10.0.1.1", "08:00:00:00:01:11")
-    h2 = make("h2", f"{switch}-eth2", "10.0.2.2", "08:00:00:00:02:22")
-    h1.gateway("10.0.1.10", "08:00:00:00:01:00")
-    h2.gateway("10.0.2.20", "08:00:00:00:02:00")
-    return h1, h2
-
-
-def p4_bridge(sb: Sandbox, name: str, program: Path, ports: list[str], *extra: str) -> None:
-    sb.p4ctl("add-br", name, "--program", program, *extra)
-    for n, port in enumerate(ports, 1):
-        sb.p4ctl("add-port", name, port, "--port-id", str(n))
 
 
 def not_pinging(h: Host, addr: str) -> bool:

@@ -1,4 +1,4 @@
-"""Programs as P4_Program stores them (ovsp4/cli/programs.py): the stored
+"""Programs as P4_Program stores them (ovsp4/programs/): the stored
 source is self-contained, a rebuild from it gives the same P4Info, and
 artifacts are content-addressed."""
 
@@ -8,7 +8,7 @@ import os
 import time
 from pathlib import Path
 
-from ovsp4.cli import programs
+from ovsp4 import programs
 from ovsp4.compiler.driver import CompileOptions, compile_program
 from ovsp4.ovsdb import artifacts
 from ovsp4.ovsdb.records import Program

@@ -32,7 +32,7 @@ _MARKER = re.compile(r'^#\s*(\d+)\s+"((?:[^"\\]|\\.)*)"((?:\s+\d+)*)\s*$')
 @dataclass(frozen=True)
 class BuiltProgram:
     record: brs.ProgramRecord
-    so: Path                  # in the build cache
+    so: Path | None           # in the build cache (None: not built)
     p4info: object            # p4.config.v1.P4Info
 
 
@@ -119,18 +119,39 @@ def _in_dir(directory: str) -> Iterator[None]:
         os.chdir(old)
 
 
+def compile_text(name: str, source: str, defines: dict[str, str] | None = None,
+                 arch: str = "v1model", *, build: bool = True) -> BuiltProgram:
+    """Compiles a self-contained program given as text (it may include only
+    the compiler's own headers), as P4_Program.source keeps it; with
+    ``build`` False, only the front end and P4Info run (``so`` is then
+    None).  Raises CompileError (positions in ``<name>.p4``) or ValueError."""
+    from ovsp4.compiler.backend import build_pipeline
+    from ovsp4.compiler.driver import CompileOptions, compile_program
+    from ovsp4.compiler.p4info import serialize
+
+    defines = dict(defines or {})
+    options = CompileOptions((), tuple((k, v) for k, v in sorted(defines.items())), arch)
+    with tempfile.TemporaryDirectory(prefix="ovsp4-compile-") as tmp, _in_dir(tmp):
+        path = Path(f"{name}.p4")
+        path.write_text(source)
+        compiled = compile_program(path, options)
+        if compiled.toplevel is None:
+            raise ValueError(f"{path}: the program has no 'main': nothing to run")
+        so = build_pipeline(compiled) if build else None
+    p4info_text = serialize.dumps(compiled.p4info, "text").decode()  # type: ignore[arg-type]
+    record = brs.ProgramRecord(
+        name=name, source=source, arch=arch, p4info=p4info_text, compiler=compiler_id(),
+        artifact_sha256=artifacts.sha256_file(so) if so else "", defines=defines,
+        external_ids={})
+    return BuiltProgram(record, so, compiled.p4info)  # type: ignore[arg-type]
+
+
 def rebuild(program: rec.Program) -> Path:
     """The pipeline .so of a stored program, compiled from its stored
     source."""
-    from ovsp4.compiler.backend import build_pipeline
-    from ovsp4.compiler.driver import CompileOptions, compile_program
-
-    defines = tuple((k, v) for k, v in sorted(program.defines.items()))
-    with tempfile.TemporaryDirectory(prefix="ovsp4-rebuild-") as tmp, _in_dir(tmp):
-        name = f"{program.name}.p4"
-        Path(name).write_text(program.source)
-        compiled = compile_program(Path(name), CompileOptions((), defines, program.arch))
-        return build_pipeline(compiled)
+    built = compile_text(program.name, program.source, program.defines, program.arch)
+    assert built.so is not None
+    return built.so
 
 
 def store(built: BuiltProgram, dbdir: Path | None = None) -> Path:

@@ -1,0 +1,259 @@
+"""One P4 bridge as a P4Runtime device: its datapath connection, the
+pipeline it runs, and the translation of P4Runtime requests into control
+protocol requests.
+
+The datapath is the only store of forwarding state (DESIGN.md): the device
+keeps no copy of tables, groups or counters, so a restarted ovs-p4rtd
+serves exactly what the datapath holds.  What it keeps is derived: the
+:class:`~ovsp4.p4runtime.translate.Translator` of the running pipeline,
+rebuilt from the P4Info the datapath reports (GET_INFO) whenever OVSDB says
+the bridge's program changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import grpc
+
+from ovsp4.control import protocol as p
+from ovsp4.control.aio import AsyncControlConnection
+from ovsp4.control.socket import ControlSocketError, socket_path
+from ovsp4.p4runtime.errors import P4RuntimeError, from_control_status
+from ovsp4.p4runtime.ovsdb_follower import DeviceRecord
+from ovsp4.p4runtime.translate import Translator
+from ovsp4.proto import p4info_pb2, p4runtime_pb2
+
+log = logging.getLogger("ovs-p4rtd.device")
+
+# Control updates per WRITE request (the protocol allows 60000).
+_WRITE_CHUNK = 8192
+_RECONNECT_S = 1.0
+
+Deliver = Callable[[int, p4runtime_pb2.StreamMessageResponse], None]
+
+
+def no_pipeline(device_id: int, why: str = "") -> P4RuntimeError:
+    # finsy recognises "no ... forwarding pipeline config" as "push one".
+    return P4RuntimeError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        f"device {device_id}: no forwarding pipeline config is set" + (f" ({why})" if why else ""))
+
+
+class Device:
+    def __init__(self, record: DeviceRecord, rundir: Path, deliver: Deliver) -> None:
+        self.record = record
+        self.rundir = rundir
+        self._deliver = deliver
+        self._conn: AsyncControlConnection | None = None
+        self._connecting: asyncio.Lock = asyncio.Lock()
+        self._translator: Translator | None = None
+        self._p4info_bytes: bytes | None = None
+        self._stale = True
+        self._keeper: asyncio.Task[None] | None = None
+        self.closed = False
+        # Serialises pipeline commits on this device.
+        self.config_lock = asyncio.Lock()
+
+    @property
+    def device_id(self) -> int:
+        return self.record.device_id
+
+    @property
+    def bridge(self) -> str:
+        return self.record.bridge
+
+    # --- Life --------------------------------------------------------------
+
+    def start(self) -> None:
+        """Keeps a connection open while the bridge has a pipeline, so that
+        packet-ins, digests and idle timeouts flow without a request."""
+        self._keeper = asyncio.get_running_loop().create_task(self._keep_connected())
+
+    def update(self, record: DeviceRecord) -> None:
+        """OVSDB changed: a new program or pipeline makes the translator
+        stale (it is rebuilt from the datapath on next use)."""
+        old = self.record
+        self.record = record
+        if (old.pipeline, _program_key(old), old.cpu_port, old.bridge) != (
+                record.pipeline, _program_key(record), record.cpu_port, record.bridge):
+            self._stale = True
+
+    async def close(self) -> None:
+        self.closed = True
+        if self._keeper:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+        if self._conn:
+            await self._conn.close()
+            self._conn = None
+
+    async def _keep_connected(self) -> None:
+        while not self.closed:
+            if self.record.pipeline and (self._conn is None or self._conn.closed):
+                with contextlib.suppress(P4RuntimeError):
+                    await self.translator()
+            await asyncio.sleep(_RECONNECT_S)
+
+    # --- Datapath ----------------------------------------------------------
+
+    async def _connection(self) -> AsyncControlConnection:
+        conn = self._conn
+        if conn is not None and not conn.closed:
+            return conn
+        async with self._connecting:
+            if self._conn is not None and not self._conn.closed:
+                return self._conn
+            path = socket_path(self.rundir, self.bridge)
+            try:
+                self._conn = await AsyncControlConnection.connect(path, self._on_event)
+            except ControlSocketError as exc:
+                raise no_pipeline(self.device_id, str(exc)) from None
+            self._stale = True
+            return self._conn
+
+    async def request(self, msg: p.Request) -> tuple[p.Header, p.Reply]:
+        """One control request (status not checked); a lost connection is
+        FAILED_PRECONDITION (the bridge has no pipeline, or ovs-vswitchd
+        went away)."""
+        conn = await self._connection()
+        try:
+            return await conn.request(msg, check=False)
+        except ControlSocketError as exc:
+            raise no_pipeline(self.device_id, str(exc)) from None
+
+    async def translator(self) -> Translator:
+        """The translator of the pipeline the datapath runs now."""
+        if self._translator is not None and not self._stale and self._conn is not None \
+                and not self._conn.closed:
+            return self._translator
+        if not self.record.pipeline:
+            raise no_pipeline(self.device_id)
+        header, info = await self.request(p.GetInfoRequest())
+        if header.status or not isinstance(info, p.GetInfoReply):
+            raise no_pipeline(self.device_id, "the datapath did not describe its pipeline")
+        if info.p4info != self._p4info_bytes or self._translator is None:
+            p4info = p4info_pb2.P4Info()
+            p4info.ParseFromString(info.p4info)
+            self._translator = Translator(p4info, cpu_port=info.cpu_port)
+            self._p4info_bytes = info.p4info
+        self._stale = False
+        return self._translator
+
+    def invalidate(self) -> None:
+        self._stale = True
+
+    # --- Write -------------------------------------------------------------
+
+    async def write(self, updates: Sequence[p4runtime_pb2.Update]
+                    ) -> list[P4RuntimeError | None]:
+        """Applies the updates in order, each on its own (CONTINUE_ON_ERROR);
+        every update's error, None where it succeeded."""
+        tr = await self.translator()
+        controls, errors = tr.write_updates(updates)
+        flat: list[p.Update] = []
+        owner: list[int] = []
+        for i, ctl in enumerate(controls):
+            if ctl is None:
+                continue
+            flat += ctl
+            owner += [i] * len(ctl)
+        for start in range(0, len(flat), _WRITE_CHUNK):
+            chunk = flat[start:start + _WRITE_CHUNK]
+            header, reply = await self.request(p.WriteRequest(chunk))
+            if not isinstance(reply, p.WriteReply):
+                # The whole request was refused: a translation bug, never
+                # the client's fault.
+                err = P4RuntimeError(grpc.StatusCode.INTERNAL,
+                                     f"the datapath refused the write ({header.status})")
+                for i in owner[start:start + _WRITE_CHUNK]:
+                    errors[i] = errors[i] or err
+                continue
+            for k, status in enumerate(reply.statuses):
+                if status:
+                    i = owner[start + k]
+                    if errors[i] is None:
+                        errors[i] = from_control_status(status, _what(updates[i]))
+        return errors
+
+    # --- Read --------------------------------------------------------------
+
+    async def read(self, entity: p4runtime_pb2.Entity
+                   ) -> AsyncIterator[list[p4runtime_pb2.Entity]]:
+        """The entities matching ``entity`` (wildcards as the spec says), in
+        pages."""
+        tr = await self.translator()
+        for query in tr.read_queries(entity):
+            req = query.request
+            cursor = (0, 0)
+            while True:
+                header, reply = await self.request(p.ReadRequest(
+                    req.entity, req.id, req.index, req.key, cursor, req.max_items))
+                if header.status:
+                    if header.status == p.Status.NOT_FOUND and not query.must_exist:
+                        break
+                    raise from_control_status(header.status, "read")
+                assert isinstance(reply, p.ReadReply)
+                out = tr.read_results(query, reply.items)
+                if out:
+                    yield out
+                if not reply.more:
+                    break
+                cursor = reply.cursor
+
+    # --- Packets and digests -----------------------------------------------
+
+    async def packet_out(self, msg: p4runtime_pb2.PacketOut) -> None:
+        tr = await self.translator()
+        header, _ = await self.request(tr.packet_out(msg))
+        if header.status:
+            raise from_control_status(header.status, "packet-out")
+
+    async def digest_ack(self, ack: p4runtime_pb2.DigestListAck) -> None:
+        header, _ = await self.request(p.DigestAckRequest(ack.digest_id, ack.list_id))
+        if header.status:
+            raise from_control_status(header.status, "digest list ack")
+
+    def _on_event(self, raw: bytes) -> None:
+        try:
+            _, event = p.decode(raw)
+        except p.ProtocolError as exc:
+            log.warning("%s: bad event from the datapath: %s", self.bridge, exc)
+            return
+        if isinstance(event, p.LogMessage):
+            level = {p.LogLevel.ERROR: logging.ERROR, p.LogLevel.WARN: logging.WARNING,
+                     p.LogLevel.INFO: logging.INFO}.get(event.level, logging.DEBUG)
+            log.log(level, "%s: %s", self.bridge, event.message)
+            return
+        tr = self._translator
+        if tr is None:
+            return
+        msg = p4runtime_pb2.StreamMessageResponse()
+        try:
+            if isinstance(event, p.PacketIn):
+                msg.packet.CopyFrom(tr.packet_in(event))
+            elif isinstance(event, p.DigestList):
+                msg.digest.CopyFrom(tr.digest_list(event))
+            elif isinstance(event, p.IdleTimeout):
+                msg.idle_timeout_notification.CopyFrom(tr.idle_timeout(event))
+            else:
+                return
+        except (P4RuntimeError, ValueError, KeyError) as exc:
+            log.warning("%s: cannot translate a datapath event: %s", self.bridge, exc)
+            return
+        self._deliver(self.device_id, msg)
+
+
+def _program_key(record: DeviceRecord) -> tuple[object, ...]:
+    prog = record.program
+    return (prog.uuid, prog.artifact_sha256) if prog else ()
+
+
+def _what(update: p4runtime_pb2.Update) -> str:
+    kind = update.entity.WhichOneof("entity") or "entity"
+    return f"{p4runtime_pb2.Update.Type.Name(update.type)} {kind}"
