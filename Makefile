@@ -58,6 +58,7 @@ demo: venv ovs schema
 bench: venv
 	$(VPY) benchmarks/compile_time.py
 	$(VPY) benchmarks/simulator_bench.py
+	$(VPY) benchmarks/ovs_bench.py
 
 clean:
 	rm -rf $(VENV) build

@@ -29,7 +29,9 @@
  *   - Control sockets: one thread serves <rundir>/<bridge>.p4ctl for every
  *     P4 bridge: length-prefixed messages (u32 little-endian, the whole
  *     message) passed to the pipeline's control(), replies written back,
- *     events from poll_events() sent to every client.
+ *     events from poll_events() sent to every client.  The outputs listed
+ *     in a PACKET_OUT reply are transmitted on the bridge's ports, as the
+ *     datapath's non-PMD thread, before the reply is sent.
  *
  *   - The dpif class ("p4": dpif_netdev_class with port_add, port_del and
  *     run wrapped) and the "p4/show" unixctl command.
@@ -86,6 +88,8 @@ COVERAGE_DEFINE(p4_drop_no_pipeline);   /* the bridge has no pipeline */
 COVERAGE_DEFINE(p4_drop_no_thread);     /* thread_create() failed */
 COVERAGE_DEFINE(p4_drop_bad_port);      /* egress to no port of the bridge */
 COVERAGE_DEFINE(p4_drop_controller);    /* OVSP4_OUT_CONTROLLER output */
+COVERAGE_DEFINE(p4_pktout_tx);          /* packet-out output transmitted */
+COVERAGE_DEFINE(p4_drop_pktout_bad_port); /* ... to no port of the bridge */
 
 /* Outputs one batch may produce (multicast replicas included). */
 #define P4_MAX_OUTPUTS 1024
@@ -139,10 +143,16 @@ struct p4_bridge {
     char *so_path;                      /* other_config:p4-pipeline */
     struct stat so_stat;                /* of 'so_path' when loaded */
     uint32_t cpu_port;                  /* other_config:p4-cpu-port */
+    uint64_t generation;                /* other_config:p4-generation */
     char *error;                        /* last load error, or NULL */
 
     struct p4_pipeline *pipe;           /* current, or NULL */
     atomic_count n_clients;             /* control socket clients */
+
+    /* Packet-outs, written by the control thread only. */
+    atomic_uint64_t n_pktout;           /* PACKET_OUT requests that ran */
+    atomic_uint64_t n_pktout_tx;        /* outputs transmitted */
+    atomic_uint64_t n_pktout_drop;      /* outputs to no port */
 };
 
 /* A bridge in a snapshot. */
@@ -635,6 +645,9 @@ p4_bridge_configure_pipeline(struct p4_bridge *br,
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
     const char *path = smap_get(other_config, "p4-pipeline");
     uint32_t cpu_port = smap_get_uint(other_config, "p4-cpu-port", 0);
+    /* A new generation asks for a fresh instance (empty tables) of the same
+     * file: P4Runtime's VERIFY_AND_COMMIT of the running program. */
+    uint64_t generation = smap_get_ullong(other_config, "p4-generation", 0);
     struct p4_pipeline *old = NULL, *pipe;
     struct stat st;
     char *error;
@@ -661,7 +674,8 @@ p4_bridge_configure_pipeline(struct p4_bridge *br,
         memset(&st, 0, sizeof st);
     }
     if (br->so_path && !strcmp(br->so_path, path)
-        && p4_same_file(&st, &br->so_stat) && cpu_port == br->cpu_port) {
+        && p4_same_file(&st, &br->so_stat) && cpu_port == br->cpu_port
+        && generation == br->generation) {
         return NULL;            /* Nothing new (loaded or failed). */
     }
 
@@ -669,6 +683,7 @@ p4_bridge_configure_pipeline(struct p4_bridge *br,
     br->so_path = xstrdup(path);
     br->so_stat = st;
     br->cpu_port = cpu_port;
+    br->generation = generation;
     free(br->error);
     br->error = NULL;
 
@@ -726,6 +741,9 @@ dpif_p4_bridge_set(const char *br_name, const char *dp_type,
         br->ctl_path = xasprintf("%s/%s.p4ctl", ovs_rundir(), br_name);
         simap_init(&br->ports);
         atomic_count_init(&br->n_clients, 0);
+        atomic_init(&br->n_pktout, 0);
+        atomic_init(&br->n_pktout_tx, 0);
+        atomic_init(&br->n_pktout_drop, 0);
         hmap_insert(&p4_bridges, &br->node, hash_string(br_name, 0));
         VLOG_INFO("%s: P4 bridge, control socket %s", br_name, br->ctl_path);
         changed = true;
@@ -818,6 +836,8 @@ dp_p4_input(struct dp_p4 *dp, struct dp_netdev_pmd_thread *pmd,
     const size_t n = dp_packet_batch_size(batch);
     struct dp_packet *inputs[NETDEV_MAX_BURST];
     bool taken[NETDEV_MAX_BURST];
+    struct dp_packet_batch out;
+    odp_port_t out_port = ODPP_NONE;
     const struct p4_bind *bind;
     const struct p4_brmap *brm;
     struct p4_pipeline *pipe;
@@ -864,9 +884,12 @@ dp_p4_input(struct dp_p4 *dp, struct dp_netdev_pmd_thread *pmd,
                                      P4_MAX_OUTPUTS,
                                      (uint64_t) pmd->ctx.now * 1000);
 
+    /* Consecutive outputs to one port are queued as one batch, as an
+     * output action queues its batch: one Tx port lookup per run of
+     * outputs instead of one per packet. */
+    dp_packet_batch_init(&out);
     for (uint32_t j = 0; j < MIN(n_out, P4_MAX_OUTPUTS); j++) {
         const struct ovsp4_output *o = &slot->outs[j];
-        struct dp_packet_batch out;
         struct dp_packet *p = NULL;
         odp_port_t odp;
 
@@ -903,9 +926,18 @@ dp_p4_input(struct dp_p4 *dp, struct dp_netdev_pmd_thread *pmd,
             p = dp_packet_clone_data_with_headroom(o->data, o->len,
                                                    DP_NETDEV_HEADROOM);
         }
-        dp_packet_batch_init_packet(&out, p);
-        dp_netdev_pmd_output(pmd, &out, odp);
+        if (odp != out_port || dp_packet_batch_is_full(&out)) {
+            if (!dp_packet_batch_is_empty(&out)) {
+                dp_netdev_pmd_output(pmd, &out, out_port);
+                dp_packet_batch_init(&out);
+            }
+            out_port = odp;
+        }
+        dp_packet_batch_add(&out, p);
         n_tx++;
+    }
+    if (!dp_packet_batch_is_empty(&out)) {
+        dp_netdev_pmd_output(pmd, &out, out_port);
     }
     for (size_t i = 0; i < n; i++) {
         if (!taken[i]) {
@@ -1092,6 +1124,7 @@ struct p4ctl_server {
 static struct hmap p4ctl_servers = HMAP_INITIALIZER(&p4ctl_servers);
 static uint8_t *p4ctl_reply;
 static size_t p4ctl_reply_cap;
+static bool p4ctl_poll_now;     /* Poll events at once (after a packet-out). */
 
 static void
 p4ctl_client_close(struct p4ctl_server *srv, struct p4ctl_client *c)
@@ -1180,6 +1213,185 @@ p4ctl_sync(void)
     ovs_mutex_unlock(&p4_mutex);
 }
 
+/* --- Packet-out -----------------------------------------------------------
+ *
+ * control() runs a PACKET_OUT through the pipeline and lists its outputs in
+ * the reply (Documentation/control-protocol.md):
+ *
+ *     envelope (16 bytes: u32 length, u16 version, u16 type, u32 xid,
+ *               u32 status)
+ *     u32 n, {u32 port, bytes data}[n], u32 n_dropped
+ *
+ * The host transmits them.  The control thread is no packet thread, so it
+ * sends as the datapath's non-PMD thread does (dp_netdev_p4_run_non_pmd(),
+ * like dpif_netdev_execute()): queued with dp_netdev_pmd_output(), the
+ * same Tx batching as the packet path, then flushed.  P4 ports are those
+ * of the request's bridge, mapped to odp ports by the current snapshot. */
+
+#define P4CTL_HEADER_LEN 16
+#define P4CTL_VERSION 1
+#define P4CTL_PACKET_OUT_REPLY (0x8000 | 0x04)
+
+struct p4_pktout {
+    const uint8_t *data;                /* in the reply */
+    uint32_t len;
+    uint32_t port;                      /* P4 port */
+    bool sent;
+};
+
+struct p4_pktout_ctx {
+    const struct p4_bridge *br;
+    struct p4_pktout *outs;
+    size_t n;
+};
+
+static uint32_t
+p4_get_le32(const uint8_t *p)
+{
+    return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t) p[3] << 24);
+}
+
+/* If 'msg' is a successful PACKET_OUT reply, stores its outputs (pointing
+ * into 'msg') in '*outsp' (to free) and '*np' and returns true. */
+static bool
+p4_pktout_parse(const uint8_t *msg, size_t len, struct p4_pktout **outsp,
+                size_t *np)
+{
+    const uint8_t *p = msg + P4CTL_HEADER_LEN, *end = msg + len;
+    struct p4_pktout *outs;
+    uint32_t n;
+
+    if (len < P4CTL_HEADER_LEN + 8 || p4_get_le32(msg) != len
+        || (msg[4] | (msg[5] << 8)) != P4CTL_VERSION
+        || (msg[6] | (msg[7] << 8)) != P4CTL_PACKET_OUT_REPLY
+        || p4_get_le32(msg + 12) != 0) {
+        return false;
+    }
+    n = p4_get_le32(p);
+    p += 4;
+    if (n > (size_t) (end - p) / 8) {
+        return false;
+    }
+    outs = xmalloc(MAX(n, 1) * sizeof *outs);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t dlen;
+
+        if (end - p < 8) {
+            goto error;
+        }
+        outs[i].port = p4_get_le32(p);
+        dlen = p4_get_le32(p + 4);
+        p += 8;
+        if (dlen > (size_t) (end - p)) {
+            goto error;
+        }
+        outs[i].data = p;
+        outs[i].len = dlen;
+        outs[i].sent = false;
+        p += dlen;
+    }
+    if (end - p != 4) {
+        goto error;
+    }
+    *outsp = outs;
+    *np = n;
+    return true;
+
+error:
+    free(outs);
+    return false;
+}
+
+/* Runs in 'dp''s non-PMD thread context: queues the outputs whose P4 port
+ * is a port of the bridge in this datapath. */
+static void
+p4_pktout_tx_cb(struct dp_p4 *dp, struct dp_netdev_pmd_thread *pmd,
+                void *ctx_)
+{
+    const struct p4_map *map = ovsrcu_get(struct p4_map *, &dp->map);
+    struct p4_pktout_ctx *ctx = ctx_;
+    const struct p4_brmap *brm = NULL;
+
+    for (size_t i = 0; map && i < map->n_brs; i++) {
+        if (map->brs[i].br == ctx->br) {
+            brm = &map->brs[i];
+            break;
+        }
+    }
+    if (!brm) {
+        return;
+    }
+    for (size_t i = 0; i < ctx->n; i++) {
+        struct p4_pktout *o = &ctx->outs[i];
+        struct dp_packet_batch batch;
+        struct dp_packet *packet;
+        odp_port_t odp;
+
+        if (o->sent) {
+            continue;           /* By a previous datapath. */
+        }
+        odp = o->port < brm->n_p4 ? brm->p4_to_odp[o->port] : ODPP_NONE;
+        if (odp == ODPP_NONE) {
+            continue;
+        }
+        packet = dp_packet_clone_data_with_headroom(o->data, o->len,
+                                                    DP_NETDEV_HEADROOM);
+        dp_packet_batch_init_packet(&batch, packet);
+        dp_netdev_pmd_output(pmd, &batch, odp);
+        o->sent = true;
+    }
+}
+
+/* Transmits the outputs of the PACKET_OUT reply 'reply' on the ports of
+ * 'br'; those to a P4 port the bridge does not have are dropped. */
+static void
+p4ctl_packet_out(struct p4_bridge *br, const uint8_t *reply, size_t len)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct p4_pktout_ctx ctx = { .br = br };
+    struct sset dp_names = SSET_INITIALIZER(&dp_names);
+    uint64_t n_tx = 0, n_drop = 0, orig;
+    const struct dp_p4 *dp;
+    const char *name;
+
+    if (!p4_pktout_parse(reply, len, &ctx.outs, &ctx.n)) {
+        return;
+    }
+    atomic_add_relaxed(&br->n_pktout, 1, &orig);
+    /* A packet-out may have queued packet-ins (outputs to the CPU port):
+     * deliver them without waiting for the poll timer. */
+    p4ctl_poll_now = true;
+    if (ctx.n) {
+        /* In practice one datapath ("ovs-p4"); the names, not the
+         * pointers, since 'p4_mutex' may not be held while transmitting
+         * and a datapath may go meanwhile. */
+        ovs_mutex_lock(&p4_mutex);
+        LIST_FOR_EACH (dp, node, &p4_dps) {
+            sset_add(&dp_names, dp->name);
+        }
+        ovs_mutex_unlock(&p4_mutex);
+        SSET_FOR_EACH (name, &dp_names) {
+            dp_netdev_p4_run_non_pmd(name, p4_pktout_tx_cb, &ctx);
+        }
+        sset_destroy(&dp_names);
+    }
+    for (size_t i = 0; i < ctx.n; i++) {
+        if (ctx.outs[i].sent) {
+            n_tx++;
+        } else {
+            n_drop++;
+            VLOG_WARN_RL(&rl, "%s: packet-out to P4 port %"PRIu32", which "
+                         "the bridge does not have: dropped", br->name,
+                         ctx.outs[i].port);
+        }
+    }
+    COVERAGE_ADD(p4_pktout_tx, n_tx);
+    COVERAGE_ADD(p4_drop_pktout_bad_port, n_drop);
+    atomic_add_relaxed(&br->n_pktout_tx, n_tx, &orig);
+    atomic_add_relaxed(&br->n_pktout_drop, n_drop, &orig);
+    free(ctx.outs);
+}
+
 static void
 p4ctl_handle_request(struct p4ctl_server *srv, struct p4ctl_client *c,
                      struct p4_pipeline *pipe, const uint8_t *req,
@@ -1202,6 +1414,9 @@ p4ctl_handle_request(struct p4ctl_server *srv, struct p4ctl_client *c,
         p4ctl_reply = xrealloc(p4ctl_reply, p4ctl_reply_cap);
     }
     if (n) {
+        /* Transmitted before the reply goes: a client that has the reply
+         * knows its packets were handed to the ports. */
+        p4ctl_packet_out(srv->br, p4ctl_reply, n);
         p4ctl_client_queue(c, p4ctl_reply, n);
     } else {
         VLOG_WARN("%s: control reply larger than %u bytes, dropped",
@@ -1404,7 +1619,8 @@ p4ctl_main(void *arg OVS_UNUSED)
             p4ctl_server_wait(srv);
         }
         seq_wait(p4_seq, seq);
-        if (busy) {
+        if (busy || p4ctl_poll_now) {
+            p4ctl_poll_now = false;
             poll_immediate_wake();
         } else {
             /* poll_events() has no wake-up: poll it often while a client
@@ -1435,10 +1651,17 @@ p4_show_bridge(struct ds *s, struct p4_bridge *br)
 {
     const struct simap_node **ports = simap_sort(&br->ports);
     struct p4_pipeline *pipe = br->pipe;
+    uint64_t n_pktout, n_pktout_tx, n_pktout_drop;
 
     ds_put_format(s, "%s:\n", br->name);
     ds_put_format(s, "  control socket: %s (%u clients)\n", br->ctl_path,
                   atomic_count_get(&br->n_clients));
+    atomic_read_relaxed(&br->n_pktout, &n_pktout);
+    atomic_read_relaxed(&br->n_pktout_tx, &n_pktout_tx);
+    atomic_read_relaxed(&br->n_pktout_drop, &n_pktout_drop);
+    ds_put_format(s, "  packet-outs: %"PRIu64", outputs sent %"PRIu64
+                  ", dropped %"PRIu64"\n",
+                  n_pktout, n_pktout_tx, n_pktout_drop);
     if (pipe) {
         const struct ovsp4_pipeline_def *def = pipe->def;
         uint64_t rx, tx, drop;

@@ -70,5 +70,13 @@ void dp_p4_pmd_release(struct dp_p4 *, uint32_t slot);
 void dp_netdev_pmd_output(struct dp_netdev_pmd_thread *,
                           struct dp_packet_batch *, odp_port_t);
 struct dp_p4 *dpif_netdev_get_p4(const struct dpif *);
+/* Runs 'cb' as the non-PMD thread of the "p4" datapath 'dp_name' (its
+ * 'non_pmd_mutex' held), then flushes that thread's output batches: how a
+ * thread that is no packet thread (the control sockets') transmits with
+ * dp_netdev_pmd_output().  False if there is no such datapath. */
+typedef void dp_p4_non_pmd_cb(struct dp_p4 *, struct dp_netdev_pmd_thread *,
+                              void *aux);
+bool dp_netdev_p4_run_non_pmd(const char *dp_name, dp_p4_non_pmd_cb *,
+                              void *aux);
 
 #endif /* dpif-p4.h */
