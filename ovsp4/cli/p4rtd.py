@@ -81,8 +81,7 @@ async def _serve(db: str, listen: tuple[str, ...], creds: object | None, ready_f
     from ovsp4.ovsdb import paths
     from ovsp4.p4runtime.arbitration import Arbiter
     from ovsp4.p4runtime.ovsdb_follower import OvsdbFollower
-    from ovsp4.p4runtime.server import Devices, P4RuntimeService
-    from ovsp4.proto import p4runtime_pb2_grpc
+    from ovsp4.p4runtime.server import Devices, P4RuntimeService, handlers
 
     log = logging.getLogger(PROG)
     loop = asyncio.get_running_loop()
@@ -95,8 +94,8 @@ async def _serve(db: str, listen: tuple[str, ...], creds: object | None, ready_f
         ("grpc.max_receive_message_length", 256 << 20),
         ("grpc.max_send_message_length", 256 << 20),
     ])
-    p4runtime_pb2_grpc.add_P4RuntimeServicer_to_server(
-        P4RuntimeService(devices, follower, paths.dbdir()), server)
+    server.add_generic_rpc_handlers(
+        (handlers(P4RuntimeService(devices, follower, paths.dbdir())),))
     for addr in listen:
         port = (server.add_secure_port(addr, creds) if creds is not None  # type: ignore[arg-type]
                 else server.add_insecure_port(addr))

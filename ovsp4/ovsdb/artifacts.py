@@ -46,7 +46,10 @@ def store(so: str | Path, directory: Path) -> tuple[str, Path]:
     sha = sha256_file(so)
     final = path_for(sha, directory)
     if final.is_file() and sha256_file(final) == sha:
-        os.utime(final)  # fresh again for collect_garbage()
+        # Left untouched: ovs-vswitchd reloads a pipeline whose file changed
+        # (dev, inode, size, mtime), which would reset its forwarding state.
+        # (A concurrent collect_garbage() could remove it before the
+        # caller's transaction refers to it; `ovs-p4ctl sync` rebuilds it.)
         return sha, final
     directory.mkdir(parents=True, exist_ok=True)
     tmp = directory / f".{sha}.{os.getpid()}.tmp"

@@ -109,18 +109,14 @@ class Arbiter:
             return []
         group = self._groups[(client.device_id, client.role)]
         del group.clients[stream]
-        if group.primary is client:
-            group.primary = None
-            # The other clients learn that there is no primary now; one of
-            # them becomes primary only by sending an election id >= the
-            # highest seen (it may be the one it already sent).
-            notices = self._elect(group, always=None, promote=False)
-        else:
-            notices = []
-        if not group.clients and group.primary is None:
-            # Keep 'highest' so a stale controller cannot take over later.
-            pass
-        return notices
+        if group.primary is not client:
+            return []
+        # The other clients learn that there is no primary now; one of them
+        # becomes primary only by sending an election id at least the
+        # highest seen ('highest' is kept, so a stale controller cannot
+        # take over later).
+        group.primary = None
+        return [self._notice(group, c) for c in group.clients.values()]
 
     def remove_device(self, device_id: int) -> list[Client]:
         """The device went away: every client bound to it (their streams
@@ -133,22 +129,19 @@ class Arbiter:
             self._by_stream.pop(c.stream, None)
         return gone
 
-    def _elect(self, group: _Group, *, always: Client | None,
-               promote: bool = True) -> list[Notice]:
+    def _elect(self, group: _Group, *, always: Client) -> list[Notice]:
         before = group.primary
-        if promote:
-            best = max((c for c in group.clients.values() if c.election_id is not None),
-                       key=lambda c: c.election_id or 0, default=None)
-            if best is not None and best.election_id is not None and (
-                    group.highest is None or best.election_id >= group.highest):
-                group.primary = best
-                group.highest = best.election_id
-            elif before is not None and before.election_id != group.highest:
-                # The primary lowered its own election id: it is demoted.
-                group.primary = None
+        best = max((c for c in group.clients.values() if c.election_id is not None),
+                   key=lambda c: c.election_id or 0, default=None)
+        if best is not None and best.election_id is not None and (
+                group.highest is None or best.election_id >= group.highest):
+            group.primary = best
+            group.highest = best.election_id
+        elif before is not None and before.election_id != group.highest:
+            # The primary lowered its own election id: it is demoted.
+            group.primary = None
         changed = group.primary is not before
-        targets = list(group.clients.values()) if changed else (
-            [always] if always is not None else [])
+        targets = list(group.clients.values()) if changed else [always]
         return [self._notice(group, c) for c in targets]
 
     def _notice(self, group: _Group, client: Client) -> Notice:

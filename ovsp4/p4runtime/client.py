@@ -79,8 +79,11 @@ class P4RuntimeClient:
         self.election_id = election_id
         self.role = role
         self.timeout = timeout
+        # A failed Write of many updates reports one p4.v1.Error per update
+        # in the trailers: more than gRPC's default 16 KiB of metadata.
         options = [("grpc.max_receive_message_length", 256 << 20),
-                   ("grpc.max_send_message_length", 256 << 20)]
+                   ("grpc.max_send_message_length", 256 << 20),
+                   ("grpc.max_metadata_size", 64 << 20)]
         self.channel = (grpc.secure_channel(address, credentials, options) if credentials
                         else grpc.insecure_channel(address, options))
         self.stub = p4runtime_pb2_grpc.P4RuntimeStub(self.channel)
@@ -205,14 +208,15 @@ class P4RuntimeClient:
         return self.get_pipeline(
             p4runtime_pb2.GetForwardingPipelineConfigRequest.P4INFO_AND_COOKIE).p4info
 
-    def set_pipeline(self, p4info: p4info_pb2.P4Info, device_config: bytes, *,
+    def set_pipeline(self, p4info: p4info_pb2.P4Info | None, device_config: bytes = b"", *,
                      cookie: int | None = None,
                      action: int = p4runtime_pb2.SetForwardingPipelineConfigRequest
                      .VERIFY_AND_COMMIT) -> None:
         req = p4runtime_pb2.SetForwardingPipelineConfigRequest(
             device_id=self.device_id, role=self.role, action=action)
         req.election_id.high, req.election_id.low = self.election_id
-        req.config.p4info.CopyFrom(p4info)
+        if p4info is not None:
+            req.config.p4info.CopyFrom(p4info)
         req.config.p4_device_config = device_config
         if cookie is not None:
             req.config.cookie.cookie = cookie

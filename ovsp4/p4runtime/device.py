@@ -30,8 +30,6 @@ from ovsp4.proto import p4info_pb2, p4runtime_pb2
 
 log = logging.getLogger("ovs-p4rtd.device")
 
-# Control updates per WRITE request (the protocol allows 60000).
-_WRITE_CHUNK = 8192
 _RECONNECT_S = 1.0
 
 Deliver = Callable[[int, p4runtime_pb2.StreamMessageResponse], None]
@@ -56,8 +54,9 @@ class Device:
         self._stale = True
         self._keeper: asyncio.Task[None] | None = None
         self.closed = False
-        # Serialises pipeline commits on this device.
+        # Serialises pipeline commits, and writes, on this device.
         self.config_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
 
     @property
     def device_id(self) -> int:
@@ -127,10 +126,12 @@ class Device:
         except ControlSocketError as exc:
             raise no_pipeline(self.device_id, str(exc)) from None
 
-    async def translator(self) -> Translator:
-        """The translator of the pipeline the datapath runs now."""
-        if self._translator is not None and not self._stale and self._conn is not None \
-                and not self._conn.closed:
+    async def translator(self, *, fresh: bool = False) -> Translator:
+        """The translator of the pipeline the datapath runs now.  ``fresh``:
+        the pipeline was just replaced by a new instance (its forwarding
+        state is empty), even if its P4Info is the old one."""
+        if self._translator is not None and not self._stale and not fresh \
+                and self._conn is not None and not self._conn.closed:
             return self._translator
         if not self.record.pipeline:
             raise no_pipeline(self.device_id)
@@ -140,71 +141,90 @@ class Device:
         if info.p4info != self._p4info_bytes or self._translator is None:
             p4info = p4info_pb2.P4Info()
             p4info.ParseFromString(info.p4info)
-            self._translator = Translator(p4info, cpu_port=info.cpu_port)
+            tr = Translator(p4info, cpu_port=info.cpu_port)
+            await self._recover(tr)
+            self._translator = tr
             self._p4info_bytes = info.p4info
+        elif fresh:
+            self._translator.reset()
         self._stale = False
         return self._translator
+
+    async def _recover(self, tr: Translator) -> None:
+        """Attaches a new translator to a pipeline that may already hold
+        state (a restarted ovs-p4rtd): what the translator derives from the
+        datapath (one-shot groups) is read back."""
+        results: list[list[p.EntityBody]] = []
+        for req in tr.recovery_requests():
+            items: list[p.EntityBody] = []
+            cursor = (0, 0)
+            while True:
+                header, reply = await self.request(p.ReadRequest(
+                    req.entity, req.id, req.index, req.key, cursor, req.max_items))
+                if header.status or not isinstance(reply, p.ReadReply):
+                    break
+                items += reply.items
+                if not reply.more:
+                    break
+                cursor = reply.cursor
+            results.append(items)
+        cleanup = tr.recover(results)
+        if cleanup:
+            conn = await self._connection()
+            for i in range(0, len(cleanup), p.MAX_UPDATES):
+                await conn.request_raw(p.encode_write_raw(cleanup[i:i + p.MAX_UPDATES],
+                                                          conn.next_xid()))
 
     def invalidate(self) -> None:
         self._stale = True
 
     # --- Write -------------------------------------------------------------
 
-    async def write(self, updates: Sequence[p4runtime_pb2.Update]
-                    ) -> list[P4RuntimeError | None]:
-        """Applies the updates in order, each on its own (CONTINUE_ON_ERROR);
-        every update's error, None where it succeeded."""
-        tr = await self.translator()
-        controls, errors = tr.write_updates(updates)
-        flat: list[p.Update] = []
-        owner: list[int] = []
-        for i, ctl in enumerate(controls):
-            if ctl is None:
-                continue
-            flat += ctl
-            owner += [i] * len(ctl)
-        for start in range(0, len(flat), _WRITE_CHUNK):
-            chunk = flat[start:start + _WRITE_CHUNK]
-            header, reply = await self.request(p.WriteRequest(chunk))
-            if not isinstance(reply, p.WriteReply):
-                # The whole request was refused: a translation bug, never
-                # the client's fault.
-                err = P4RuntimeError(grpc.StatusCode.INTERNAL,
-                                     f"the datapath refused the write ({header.status})")
-                for i in owner[start:start + _WRITE_CHUNK]:
-                    errors[i] = errors[i] or err
-                continue
-            for k, status in enumerate(reply.statuses):
-                if status:
-                    i = owner[start + k]
-                    if errors[i] is None:
-                        errors[i] = from_control_status(status, _what(updates[i]))
-        return errors
+    async def write(self, updates: Sequence[bytes]) -> list[P4RuntimeError | None]:
+        """Applies a Write's updates (serialized ``p4.v1.Update``s) in order,
+        each on its own (CONTINUE_ON_ERROR); every update's error, None
+        where it succeeded.  Writes to one device are serialised: the
+        translator's state follows the datapath's in order."""
+        async with self._write_lock:
+            tr = await self.translator()
+            plan = tr.encode_updates(updates)
+            conn = await self._connection()
+            try:
+                statuses = bytearray()
+                for req in plan.requests(conn.next_xid):
+                    header, st = p.write_reply_statuses(await conn.request_raw(req))
+                    if st is None:
+                        # Refused whole: a translation bug, never the client's.
+                        n = int.from_bytes(req[p.HEADER_LEN:p.HEADER_LEN + 4], "little")
+                        st = bytes([p.Status.TOOBIG]) * n
+                    statuses += st
+            except ControlSocketError as exc:
+                plan.abort()
+                raise no_pipeline(self.device_id, str(exc)) from None
+            undo = plan.finish(bytes(statuses))
+            for i in range(0, len(undo), p.MAX_UPDATES):
+                await conn.request_raw(p.encode_write_raw(undo[i:i + p.MAX_UPDATES],
+                                                          conn.next_xid()))
+            return plan.errors
 
     # --- Read --------------------------------------------------------------
 
-    async def read(self, entity: p4runtime_pb2.Entity
-                   ) -> AsyncIterator[list[p4runtime_pb2.Entity]]:
-        """The entities matching ``entity`` (wildcards as the spec says), in
-        pages."""
+    async def read(self, entity: p4runtime_pb2.Entity) -> AsyncIterator[list[bytes]]:
+        """The entities matching ``entity`` (wildcards as the spec says), as
+        serialized ``p4.v1.Entity`` messages, in pages."""
         tr = await self.translator()
+        conn = await self._connection()
         for query in tr.read_queries(entity):
-            req = query.request
-            cursor = (0, 0)
-            while True:
-                header, reply = await self.request(p.ReadRequest(
-                    req.entity, req.id, req.index, req.key, cursor, req.max_items))
-                if header.status:
-                    if header.status == p.Status.NOT_FOUND and not query.must_exist:
-                        break
-                    raise from_control_status(header.status, "read")
-                assert isinstance(reply, p.ReadReply)
-                out = tr.read_results(query, reply.items)
+            cursor: tuple[int, int] | None = (0, 0)
+            while cursor is not None:
+                req = tr.reader.request_bytes(query, cursor, conn.next_xid())
+                try:
+                    reply = await conn.request_raw(req)
+                except ControlSocketError as exc:
+                    raise no_pipeline(self.device_id, str(exc)) from None
+                out, cursor = tr.reader.reply(query, reply)
                 if out:
                     yield out
-                if not reply.more:
-                    break
-                cursor = reply.cursor
 
     # --- Packets and digests -----------------------------------------------
 
@@ -215,7 +235,8 @@ class Device:
             raise from_control_status(header.status, "packet-out")
 
     async def digest_ack(self, ack: p4runtime_pb2.DigestListAck) -> None:
-        header, _ = await self.request(p.DigestAckRequest(ack.digest_id, ack.list_id))
+        tr = await self.translator()
+        header, _ = await self.request(tr.digest_ack(ack))
         if header.status:
             raise from_control_status(header.status, "digest list ack")
 
@@ -253,7 +274,3 @@ def _program_key(record: DeviceRecord) -> tuple[object, ...]:
     prog = record.program
     return (prog.uuid, prog.artifact_sha256) if prog else ()
 
-
-def _what(update: p4runtime_pb2.Update) -> str:
-    kind = update.entity.WhichOneof("entity") or "entity"
-    return f"{p4runtime_pb2.Update.Type.Name(update.type)} {kind}"

@@ -50,10 +50,13 @@ def _invalid(message: str) -> P4RuntimeError:
     return P4RuntimeError(grpc.StatusCode.INVALID_ARGUMENT, message)
 
 
-def parse_device_config(data: bytes, p4info: p4info_pb2.P4Info) -> DeviceConfig:
+def parse_device_config(data: bytes, p4info: p4info_pb2.P4Info,
+                        default_name: str | None = None) -> DeviceConfig:
     """The program in ``p4_device_config``; INVALID_ARGUMENT if it is not
-    one of the accepted forms."""
-    default_name = p4info.pkg_info.name or "program"
+    one of the accepted forms.  A bare source is named ``default_name``
+    (the device's current program: pushing its source again gives the same
+    pipeline), else after the P4Info's package."""
+    default_name = default_name or p4info.pkg_info.name or "program"
     if not _NAME.match(default_name):
         default_name = "program"
     if not data:

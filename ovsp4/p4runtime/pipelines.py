@@ -89,7 +89,9 @@ async def set_config(dev: Device, request: _Req, follower: OvsdbFollower, dbdir:
         if not cfg.HasField("p4info"):
             raise P4RuntimeError(Code.INVALID_ARGUMENT,
                                  "SetForwardingPipelineConfig: the config has no P4Info")
-        config = parse_device_config(cfg.p4_device_config, cfg.p4info)
+        current = dev.record.program
+        config = parse_device_config(cfg.p4_device_config, cfg.p4info,
+                                     current.name if current is not None else None)
         build = action != _Req.VERIFY
         loop = asyncio.get_running_loop()
         built = await loop.run_in_executor(None, lambda: compile_config(
@@ -134,7 +136,7 @@ async def _commit(dev: Device, built: object, cookie: int | None, follower: Ovsd
                              ) from None
     dev.invalidate()
     want = built.p4info  # type: ignore[attr-defined]
-    tr = await dev.translator()
+    tr = await dev.translator(fresh=fresh)
     if tr.p4info != want:
         raise P4RuntimeError(Code.INTERNAL, f"ovs-vswitchd did not load the new pipeline of "
                              f"bridge {bridge} (see its log: ovs-appctl p4/show {bridge})")

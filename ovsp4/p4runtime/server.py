@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from ovsp4.p4runtime import arbitration as arb
-from ovsp4.p4runtime import pipelines
+from ovsp4.p4runtime import pbout, pipelines, wire
 from ovsp4.p4runtime.device import Device
 from ovsp4.p4runtime.errors import P4RuntimeError, write_error_status
 from ovsp4.p4runtime.ovsdb_follower import DeviceRecord, OvsdbFollower
@@ -36,6 +37,8 @@ API_VERSION = "1.5.0"
 Code = grpc.StatusCode
 _FPC = p4runtime_pb2.SetForwardingPipelineConfigRequest
 _END = object()
+_WRITE_UPDATES = 4          # WriteRequest.updates
+_ENTITY_KEY = b"\x0a"      # ReadResponse.entities (field 1, length-delimited)
 
 
 def role_of(role: str, role_id: int = 0) -> str:
@@ -157,9 +160,17 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
 
     # --- Write / Read ------------------------------------------------------
 
-    async def Write(self, request: p4runtime_pb2.WriteRequest,  # noqa: N802
+    async def Write(self, data: bytes,  # noqa: N802
                     context: grpc.aio.ServicerContext) -> p4runtime_pb2.WriteResponse:
+        """Takes the WriteRequest serialized (see :func:`handlers`): the
+        updates go to the translator as bytes, never parsed as objects."""
         try:
+            try:
+                raws, rest = wire.split_repeated(data, _WRITE_UPDATES)
+                request = p4runtime_pb2.WriteRequest.FromString(rest)
+            except (wire.WireError, DecodeError) as exc:
+                raise P4RuntimeError(Code.INVALID_ARGUMENT,
+                                     f"malformed WriteRequest: {exc}") from None
             dev = self.devices.get(request.device_id)
             role = role_of(request.role, request.role_id)
             eid = _election_id(request)
@@ -170,9 +181,9 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
                 name = p4runtime_pb2.WriteRequest.Atomicity.Name(request.atomicity)
                 raise P4RuntimeError(Code.UNIMPLEMENTED,
                                      f"atomicity {name} is not supported: use CONTINUE_ON_ERROR")
-            if not request.updates:
+            if not raws:
                 return p4runtime_pb2.WriteResponse()
-            errors = await dev.write(request.updates)
+            errors = await dev.write(raws)
         except P4RuntimeError as err:
             await _abort(context, err)
             raise AssertionError("unreachable") from None
@@ -181,13 +192,14 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
         return p4runtime_pb2.WriteResponse()
 
     async def Read(self, request: p4runtime_pb2.ReadRequest,  # noqa: N802
-                   context: grpc.aio.ServicerContext
-                   ) -> AsyncIterator[p4runtime_pb2.ReadResponse]:
+                   context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
+        """Yields serialized ReadResponses (see :func:`handlers`), built
+        from the translator's serialized entities."""
         try:
             dev = self.devices.get(request.device_id)
             for entity in request.entities:
                 async for batch in dev.read(entity):
-                    yield p4runtime_pb2.ReadResponse(entities=batch)
+                    yield b"".join([_ENTITY_KEY + pbout.ln(len(e)) + e for e in batch])
         except P4RuntimeError as err:
             await _abort(context, err)
 
@@ -326,3 +338,37 @@ def _stream_error(req: p4runtime_pb2.StreamMessageRequest, code: grpc.StatusCode
     elif kind == "other":
         err.other.other.CopyFrom(req.other)
     return msg
+
+
+def handlers(service: P4RuntimeService) -> grpc.GenericRpcHandler:
+    """The service's gRPC handlers: as the generated ones, but Write takes
+    its request serialized and Read yields serialized responses (the
+    translator works on protobuf bytes; objects would cost more than the
+    translation itself)."""
+    ser = {
+        "Write": grpc.unary_unary_rpc_method_handler(
+            service.Write, request_deserializer=None,
+            response_serializer=p4runtime_pb2.WriteResponse.SerializeToString),
+        "Read": grpc.unary_stream_rpc_method_handler(
+            service.Read, request_deserializer=p4runtime_pb2.ReadRequest.FromString,
+            response_serializer=None),
+        "SetForwardingPipelineConfig": grpc.unary_unary_rpc_method_handler(
+            service.SetForwardingPipelineConfig,
+            request_deserializer=_FPC.FromString,
+            response_serializer=p4runtime_pb2.SetForwardingPipelineConfigResponse
+            .SerializeToString),
+        "GetForwardingPipelineConfig": grpc.unary_unary_rpc_method_handler(
+            service.GetForwardingPipelineConfig,
+            request_deserializer=p4runtime_pb2.GetForwardingPipelineConfigRequest.FromString,
+            response_serializer=p4runtime_pb2.GetForwardingPipelineConfigResponse
+            .SerializeToString),
+        "StreamChannel": grpc.stream_stream_rpc_method_handler(
+            service.StreamChannel,
+            request_deserializer=p4runtime_pb2.StreamMessageRequest.FromString,
+            response_serializer=p4runtime_pb2.StreamMessageResponse.SerializeToString),
+        "Capabilities": grpc.unary_unary_rpc_method_handler(
+            service.Capabilities,
+            request_deserializer=p4runtime_pb2.CapabilitiesRequest.FromString,
+            response_serializer=p4runtime_pb2.CapabilitiesResponse.SerializeToString),
+    }
+    return grpc.method_handlers_generic_handler("p4.v1.P4Runtime", ser)
