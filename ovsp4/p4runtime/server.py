@@ -38,6 +38,7 @@ Code = grpc.StatusCode
 _FPC = p4runtime_pb2.SetForwardingPipelineConfigRequest
 _END = object()
 _WRITE_UPDATES = 4          # WriteRequest.updates
+_PACKET_OUTS_IN_FLIGHT = 256
 _ENTITY_KEY = b"\x0a"      # ReadResponse.entities (field 1, length-delimited)
 
 
@@ -266,6 +267,7 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
     async def _stream_reader(self, key: object, state: StreamState,
                              requests: AsyncIterator[p4runtime_pb2.StreamMessageRequest]
                              ) -> None:
+        in_flight = asyncio.Semaphore(_PACKET_OUTS_IN_FLIGHT)
         try:
             async for req in requests:
                 kind = req.WhichOneof("update")
@@ -282,15 +284,29 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
                         req, Code.FAILED_PRECONDITION,
                         "send a MasterArbitrationUpdate before any other stream message"))
                     continue
-                try:
-                    await self._stream_message(client, req)
-                except P4RuntimeError as err:
-                    state.send(_stream_error(req, err.code, err.message))
+                if kind == "packet":
+                    # Packet-outs are pipelined: the next one is read while
+                    # the datapath handles this one (in order: tasks start
+                    # in creation order and write before they wait).
+                    await in_flight.acquire()
+                    task = asyncio.get_running_loop().create_task(
+                        self._checked_stream_message(client, req, state))
+                    task.add_done_callback(lambda _t: in_flight.release())
+                    continue
+                await self._checked_stream_message(client, req, state)
         except asyncio.CancelledError:
             raise
         except Exception:  # the client went away mid-message
             log.debug("stream reader ended", exc_info=True)
         state.end()
+
+    async def _checked_stream_message(self, client: arb.Client,
+                                      req: p4runtime_pb2.StreamMessageRequest,
+                                      state: StreamState) -> None:
+        try:
+            await self._stream_message(client, req)
+        except P4RuntimeError as err:
+            state.send(_stream_error(req, err.code, err.message))
 
     def _arbitration(self, key: object, upd: p4runtime_pb2.MasterArbitrationUpdate) -> None:
         if upd.role.HasField("config"):
