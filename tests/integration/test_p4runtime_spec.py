@@ -472,3 +472,19 @@ def test_hostile_requests_do_not_crash_the_server(sb: Sandbox, primary: P4Runtim
 def test_capabilities(primary: P4RuntimeClient):
     assert primary.capabilities().p4runtime_api_version.startswith("1.")
 
+
+
+def test_devices_follow_ovsdb(sb: Sandbox):
+    """A bridge added while ovs-p4rtd runs becomes a device; deleting it
+    closes its clients' streams with NOT_FOUND."""
+    sb.p4ctl("add-br", "br5", "--program", SPEC_P4, "--device-id", "5")
+    c = client(sb, device_id=5, election=(0, 1))
+    try:
+        assert c.p4info().tables
+        sb.p4ctl("del-br", "br5")
+        with pytest.raises(P4RuntimeClientError) as info:
+            c.receive(20)
+        assert info.value.code == Code.NOT_FOUND
+        expect(Code.NOT_FOUND, c.get_pipeline)
+    finally:
+        c.close()
