@@ -13,6 +13,7 @@ from ovsp4.compiler.driver import compile_program
 from ovsp4.control import protocol as p
 from ovsp4.entities.index import P4InfoIndex
 from ovsp4.entities.runtime_json import load_runtime_file
+from ovsp4.p4runtime.translate import Translator
 
 Route = tuple[int, int, bytes, int]  # prefix, length, next-hop MAC, port
 BATCH = 1024  # updates per WRITE request
@@ -64,13 +65,15 @@ def _basic_routes(index: P4InfoIndex, routes: list[Route]) -> list[p.Update]:
 
 
 def _runtime_updates(program: Path, runtime: Path) -> tuple[Path, list[p.Update]]:
+    """A runtime file's P4Runtime updates as the control updates ovs-p4rtd
+    would send."""
     compiled = compile_program(program)
     config = load_runtime_file(runtime, compiled.p4info)
-    updates = [p.Update(p.Op.INSERT, e) for e in config.entries]
-    for table_id, action in config.defaults:
-        updates.append(
-            p.Update(p.Op.MODIFY, p.TableEntry(table_id, [], 0, action, is_default=True))
-        )
+    controls, errors = Translator(compiled.p4info).write_updates(config.updates)
+    for label, err in zip(config.labels, errors, strict=True):
+        if err is not None:
+            raise SystemExit(f"{runtime}: {label}: {err}")
+    updates = [u for ups in controls for u in ups or []]
     return build_pipeline(compiled), updates
 
 

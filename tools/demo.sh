@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The main job: a P4 bridge in Open vSwitch forwarding real traffic.
 #
-# Starts a private Open vSwitch (ovs-p4-sandbox), creates a P4 bridge that
-# runs examples/router/router.p4, plugs two hosts into it (network
-# namespaces joined by veth pairs), installs the routes, and pings from one
-# host to the other through the P4 pipeline. Everything is removed at the
-# end. Needs root (namespaces) and `make venv ovs schema` (make demo does it).
+# Starts a private Open vSwitch (ovs-p4-sandbox) with the P4Runtime server
+# ovs-p4rtd, creates a P4 bridge that runs examples/router/router.p4, plugs
+# two hosts into it (network namespaces joined by veth pairs), installs the
+# routes over P4Runtime (ovs-p4ctl load-entries, add-entry), and pings from
+# one host to the other through the P4 pipeline. Everything is removed at
+# the end. Needs root (namespaces) and `make venv ovs schema` (make demo
+# does it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -25,8 +27,10 @@ cleanup() {
 trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "Start Open vSwitch with the p4 datapath (state in $dir)"
-eval "$(ovs-p4-sandbox start "$dir")"
+step "Start Open vSwitch with the p4 datapath, and ovs-p4rtd (state in $dir)"
+# ovs-p4rtd on a free local port (ovs-p4ctl finds it in the exports).
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+eval "$(ovs-p4-sandbox start "$dir" --with-p4rtd --p4rtd-listen "127.0.0.1:$port")"
 
 step "Create the P4 bridge demo0 running examples/router/router.p4"
 ovs-p4ctl add-br demo0 --program examples/router/router.p4 --device-id 1
@@ -58,9 +62,14 @@ if ip netns exec "$h1" ping -n -c 2 -W 1 10.0.2.2; then
     exit 1
 fi
 
-step "Install the routes (examples/router/entries.json) and ping again"
+step "Install the routes over P4Runtime (examples/router/entries.json) and ping again"
 ovs-p4ctl load-entries demo0 examples/router/entries.json
 ip netns exec "$h1" ping -n -c 5 -i 0.2 10.0.2.2
+
+step "One more route by hand, and the table"
+ovs-p4ctl add-entry demo0 RouterIngress.routes hdr.ipv4.dstAddr=10.0.3.0/24 \
+    action='RouterIngress.forward(dmac=08:00:00:00:03:33, port=3)'
+ovs-p4ctl dump-entries demo0
 
 step "The P4 bridge"
 ovs-p4ctl show

@@ -1,7 +1,10 @@
-"""ovs-p4ctl: P4 bridges, ports and programs of Open vSwitch.
+"""ovs-p4ctl: P4 bridges, ports and programs of Open vSwitch, and the
+entities of their pipelines over P4Runtime.
 
-    ovs-p4ctl [--db SERVER] [--timeout SECS] [--no-wait] COMMAND ...
+    ovs-p4ctl [--db SERVER] [--timeout SECS] [--no-wait] [--p4runtime HOST:PORT]
+              [--election-id HIGH:LOW] [--role NAME] COMMAND ...
 
+  Bridges, ports, programs (OVSDB):
     add-br BRIDGE --program PROG.p4 [--device-id N] [--p4runtime-addr HOST:PORT]
                   [--cpu-port N] [-I DIR] [-D NAME[=VAL]]
     del-br BRIDGE
@@ -11,9 +14,25 @@
     show [BRIDGE]
     set-pipe BRIDGE PROG.p4 [-I DIR] [-D NAME[=VAL]]
     get-pipe BRIDGE [-o FILE] [--source]
-    load-entries BRIDGE RUNTIME.json
     sync
     upgrade-db [--db-file FILE] [--base-schema FILE] [--force]
+
+  Entities (P4Runtime, through ovs-p4rtd; ovsp4/cli/p4ctl_entities.py):
+    add-entry / mod-entry / del-entry BRIDGE TABLE [FIELD=VALUE]... [priority=N]
+              action=NAME(PARAM=VALUE, ...)
+    del-entries BRIDGE [TABLE]
+    dump-entries BRIDGE [TABLE]
+    set-default-entry BRIDGE TABLE ACTION | --reset;  get-default-entry BRIDGE TABLE
+    dump-counters BRIDGE [COUNTER [INDEX]]
+    read-register BRIDGE [REGISTER [INDEX]];  write-register BRIDGE REGISTER INDEX VALUE
+    set-meter BRIDGE METER INDEX|MATCH... [cir=R cburst=B [pir=R pburst=B]]
+    dump-meters BRIDGE [METER [INDEX]]
+    add-group / mod-group BRIDGE GROUP PORT[:INSTANCE]...;  del-group BRIDGE GROUP
+    add-clone-session BRIDGE SESSION PORT[:INSTANCE]...;  del-clone-session BRIDGE SESSION
+    dump-groups BRIDGE
+    packet-out BRIDGE PAYLOAD [FIELD=VALUE]...
+    monitor BRIDGE [--digest NAME]...
+    load-entries BRIDGE RUNTIME.json
 
 Like ovs-vsctl: the database is ``--db`` (default
 unix:$OVS_RUNDIR/db.sock); changes wait for ovs-vswitchd to apply them
@@ -52,6 +71,9 @@ class Settings:
     wait: bool
     dbdir: Path
     rundir: Path
+    p4runtime: str | None = None                 # --p4runtime
+    election_id: tuple[int, int] | None = None   # --election-id
+    role: str | None = None                      # --role
 
     def connect(self, *, require_p4: bool = True) -> Database:
         from ovsp4.ovsdb.db import Database
@@ -69,14 +91,20 @@ def errors(func: F) -> F:
 
         from ovsp4.control.client import ControlError
         from ovsp4.control.protocol import ProtocolError
-        from ovsp4.entities.runtime_json import RuntimeFileError
+        from ovsp4.entities.values import EntityError
         from ovsp4.ovsdb.db import DbError
         from ovsp4.ovsdb.schema import SchemaError
 
         try:
             return func(*args, **kwargs)
-        except (DbError, SchemaError, RuntimeFileError, ControlError, ProtocolError,
+        except (DbError, SchemaError, EntityError, ControlError, ProtocolError,
                 DecodeError) as exc:
+            fail(PROG, str(exc))
+        except Exception as exc:
+            # Only loaded by the entity commands (it imports grpc).
+            client = sys.modules.get("ovsp4.p4runtime.client")
+            if client is None or not isinstance(exc, client.P4RuntimeClientError):
+                raise
             fail(PROG, str(exc))
         return None
 
@@ -99,13 +127,43 @@ def warn(message: str) -> None:
 @click.option("--rundir", type=click.Path(file_okay=False, path_type=Path),
               help="ovs-vswitchd's run directory with the control sockets "
                    "(default: $OVS_RUNDIR).")
+@click.option("--p4runtime", metavar="HOST:PORT",
+              help="ovs-p4rtd's address for the entity commands (default: $OVSP4_P4RUNTIME, "
+                   "else the bridge's p4runtime_address, else 127.0.0.1:9559).")
+@click.option("--election-id", metavar="HIGH:LOW",
+              help="The election id the entity commands that write arbitrate with "
+                   "(default: 0:1, or the highest the device has seen when no client is "
+                   "the primary).")
+@click.option("--role", metavar="NAME",
+              help="The P4Runtime role to arbitrate in (default: the default role; "
+                   "monitor: ovs-p4ctl-monitor).")
 @click.version_option(package_name="ovsp4", prog_name=PROG)
 @click.pass_context
 def main(ctx: click.Context, db: str | None, timeout: float, no_wait: bool,
-         dbdir: Path | None, rundir: Path | None) -> None:
-    """Manage the P4 bridges of Open vSwitch."""
+         dbdir: Path | None, rundir: Path | None, p4runtime: str | None,
+         election_id: str | None, role: str | None) -> None:
+    """Manage the P4 bridges of Open vSwitch and the entities of their
+    pipelines."""
     ctx.obj = Settings(db or paths.default_remote(), timeout, not no_wait,
-                       dbdir or paths.dbdir(), rundir or paths.rundir())
+                       dbdir or paths.dbdir(), rundir or paths.rundir(),
+                       p4runtime=p4runtime, election_id=_election_id(election_id),
+                       role=role)
+
+
+def _election_id(text: str | None) -> tuple[int, int] | None:
+    """`HIGH:LOW` or a plain number (LOW)."""
+    if text is None:
+        return None
+    high_text, colon, low_text = text.partition(":")
+    try:
+        high, low = (int(high_text, 0), int(low_text, 0)) if colon else (0, int(text, 0))
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not HIGH:LOW",
+                                 param_hint="--election-id") from None
+    if not (0 <= high < 1 << 64 and 0 <= low < 1 << 64) or (high, low) == (0, 0):
+        raise click.BadParameter(f"'{text}': HIGH and LOW are 64-bit numbers, not both 0",
+                                 param_hint="--election-id")
+    return high, low
 
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -393,32 +451,6 @@ def get_pipe(s: Settings, bridge: str, output: Path | None, source: bool) -> Non
         raise click.UsageError(str(exc)) from None
 
 
-@main.command("load-entries")
-@click.argument("bridge")
-@click.argument("runtime", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@pass_settings
-@errors
-def load_entries(s: Settings, bridge: str, runtime: Path) -> None:
-    """Apply a P4 tutorials runtime file (table entries, default actions,
-    multicast groups, clone sessions) to BRIDGE's running pipeline."""
-    from ovsp4.control.client import ControlClient, ControlError
-    from ovsp4.control.socket import SocketTransport, socket_path
-    from ovsp4.entities.runtime_json import load_runtime_file
-    from ovsp4.proto import p4info_pb2
-
-    with SocketTransport.connect(socket_path(s.rundir, bridge), timeout=s.timeout) as t:
-        client = ControlClient(t)
-        p4info = p4info_pb2.P4Info()
-        p4info.ParseFromString(client.get_info().p4info)
-        config = load_runtime_file(runtime, p4info)
-        try:
-            config.apply(client)
-        except ControlError as exc:
-            failed = sum(1 for st in exc.statuses if st)
-            detail = f" ({failed} of {len(exc.statuses)} updates)" if exc.statuses else ""
-            fail(PROG, f"{bridge}: {runtime.name}: {exc}{detail}")
-
-
 @main.command("sync")
 @pass_settings
 @errors
@@ -462,6 +494,9 @@ def upgrade_db(s: Settings, db_file: Path | None, base_schema: Path | None,
         result = upgrade.upgrade_online(s.db, base, timeout=s.timeout, force=force)
         click.echo(result.describe(s.db))
 
+
+# The entity commands (P4Runtime) register themselves on the group.
+from ovsp4.cli import p4ctl_entities  # noqa: E402, F401
 
 if __name__ == "__main__":
     sys.exit(main())

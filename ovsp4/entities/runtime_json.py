@@ -1,4 +1,4 @@
-"""The P4 tutorials' runtime files (`sN-runtime.json`), as control requests.
+"""The P4 tutorials' runtime files (`sN-runtime.json`), as P4Runtime updates.
 
     {"table_entries": [
        {"table": "MyIngress.ipv4_lpm", "default_action": true,
@@ -11,11 +11,18 @@
      "multicast_group_entries": [
        {"multicast_group_id": 1, "replicas": [{"egress_port": 1, "instance": 1}]}],
      "clone_session_entries": [
-       {"clone_session_id": 5, "replicas": [{"egress_port": 4, "instance": 0}]}]}
+       {"clone_session_id": 5, "replicas": [{"egress_port": 4, "instance": 0}],
+        "class_of_service": 0, "packet_length_bytes": 0}]}
 
 Match values: exact `v`, LPM `[v, prefix_len]`, ternary `[v, mask]`,
-range `[low, high]`, optional `v`; values as `ovsp4.entities.values` reads
-them (numbers, IPv4, IPv6, MAC).
+range `[low, high]`, optional `v`, or any of them as a string the way
+`ovs-p4ctl add-entry` takes it (`"10.0.0.0/8"`); values as
+`ovsp4.entities.values` reads them (numbers, IPv4, IPv6, MAC).
+
+A default action is a MODIFY of the table's default entry, everything else
+an INSERT, in the file's order (table entries, multicast groups, clone
+sessions).  What `ovs-p4ctl dump-entries --format json` and `dump-groups
+--format json` print reads back.
 """
 
 from __future__ import annotations
@@ -25,113 +32,86 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ovsp4.control import protocol as p
-from ovsp4.control.client import ControlClient
+from ovsp4.entities.entries import action_from_params, build_entry
+from ovsp4.entities.externs import clone_session, multicast_group
 from ovsp4.entities.index import P4InfoIndex
-from ovsp4.entities.values import parse_value, to_bytes
-from ovsp4.proto import p4info_pb2
+from ovsp4.entities.values import EntityError
+from ovsp4.proto import p4info_pb2, p4runtime_pb2
 
-MatchType = p4info_pb2.MatchField
+Update = p4runtime_pb2.Update
 
 
-class RuntimeFileError(ValueError):
+class RuntimeFileError(EntityError):
     pass
 
 
 @dataclass
 class RuntimeConfig:
-    entries: list[p.TableEntry] = field(default_factory=list)
-    defaults: list[tuple[int, p.Action]] = field(default_factory=list)
-    mcast_groups: list[tuple[int, list[tuple[int, int]]]] = field(default_factory=list)
-    clone_sessions: list[tuple[int, list[tuple[int, int]]]] = field(default_factory=list)
+    """The updates of a runtime file, each with where it comes from
+    (`table_entries[3]`), for messages."""
 
-    def apply(self, client: ControlClient) -> None:
-        for table_id, action in self.defaults:
-            client.set_default(table_id, action)
-        if self.entries:
-            client.insert_entries(self.entries)
-        for group, replicas in self.mcast_groups:
-            client.set_mcast_group(group, replicas)
-        for session, replicas in self.clone_sessions:
-            client.set_clone_session(session, replicas)
+    updates: list[p4runtime_pb2.Update] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
 
-
-def _pair(value: Any, what: str) -> tuple[Any, Any]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise RuntimeFileError(f"{what}: expected [value, second], got {value!r}")
-    return value[0], value[1]
-
-
-def field_match(mf: p4info_pb2.MatchField, value: Any) -> p.FieldMatch:
-    width = mf.bitwidth
-    what = f"match field {mf.name}"
-    kind = mf.match_type
-    if kind == MatchType.LPM:
-        v, plen = _pair(value, what)
-        return p.FieldMatch.lpm(mf.id, to_bytes(parse_value(v, width, what), width), int(plen))
-    if kind == MatchType.TERNARY:
-        v, m = _pair(value, what)
-        mask = parse_value(m, width, what)
-        return p.FieldMatch.ternary(
-            mf.id, to_bytes(parse_value(v, width, what) & mask, width), to_bytes(mask, width)
-        )
-    if kind == MatchType.RANGE:
-        lo, hi = _pair(value, what)
-        return p.FieldMatch.range(
-            mf.id, to_bytes(parse_value(lo, width, what), width),
-            to_bytes(parse_value(hi, width, what), width),
-        )  # fmt: skip
-    if isinstance(value, list) and len(value) == 1:
-        value = value[0]  # p4runtime_lib accepts [v] for an exact value
-    encoded = to_bytes(parse_value(value, width, what), width)
-    if kind == MatchType.OPTIONAL:
-        return p.FieldMatch.optional(mf.id, encoded)
-    return p.FieldMatch.exact(mf.id, encoded)
-
-
-def action_call(
-    index: P4InfoIndex, table: p4info_pb2.Table, name: str, params: dict[str, Any]
-) -> p.Action:
-    action = index.action(name, table)
-    given = dict(params)
-    values = []
-    for param in action.params:
-        if param.name not in given:
-            raise RuntimeFileError(f"action {name}: no value for parameter {param.name}")
-        v = parse_value(given.pop(param.name), param.bitwidth, f"parameter {param.name}")
-        values.append((param.id, to_bytes(v, param.bitwidth)))
-    if given:
-        raise RuntimeFileError(f"action {name} has no parameter {', '.join(sorted(given))}")
-    return p.Action(p.ActionKind.DIRECT, action.preamble.id, values)
+    def add(self, kind: int, entity: p4runtime_pb2.Entity, label: str) -> None:
+        self.updates.append(Update(type=kind, entity=entity))
+        self.labels.append(label)
 
 
 def _replicas(entry: dict[str, Any]) -> list[tuple[int, int]]:
     return [(int(r["egress_port"]), int(r.get("instance", 0))) for r in entry.get("replicas", [])]
 
 
+def table_entry(index: P4InfoIndex, e: dict[str, Any]) -> tuple[int, p4runtime_pb2.Entity]:
+    """One item of "table_entries": (update type, entity)."""
+    table = index.table(e["table"])
+    entity = p4runtime_pb2.Entity()
+    params = list(e.get("action_params", {}).items())
+    if e.get("default_action"):
+        entity.table_entry.table_id = table.preamble.id
+        entity.table_entry.is_default_action = True
+        entity.table_entry.action.action.CopyFrom(
+            action_from_params(index, table, e["action_name"], params, default=True))
+        return Update.MODIFY, entity
+    action = action_from_params(index, table, e["action_name"], params)
+    priority = e.get("priority")
+    entity.table_entry.CopyFrom(build_entry(
+        index, table, list(e.get("match", {}).items()), from_json=True, action=action,
+        priority=int(priority) if priority is not None else None))
+    return Update.INSERT, entity
+
+
 def load_runtime(data: dict[str, Any], p4info: p4info_pb2.P4Info) -> RuntimeConfig:
     index = P4InfoIndex(p4info)
     config = RuntimeConfig()
-    for n, e in enumerate(data.get("table_entries", [])):
-        try:
-            table = index.table(e["table"])
-            action = action_call(index, table, e["action_name"], e.get("action_params", {}))
-            if e.get("default_action"):
-                config.defaults.append((table.preamble.id, action))
-                continue
-            matches = [
-                field_match(index.match_field(table, name), value)
-                for name, value in e.get("match", {}).items()
-            ]
-            config.entries.append(
-                p.TableEntry(table.preamble.id, matches, int(e.get("priority", 0)), action)
-            )
-        except (KeyError, LookupError, ValueError) as exc:
-            raise RuntimeFileError(f"table_entries[{n}]: {exc}") from None
-    for e in data.get("multicast_group_entries", []):
-        config.mcast_groups.append((int(e["multicast_group_id"]), _replicas(e)))
-    for e in data.get("clone_session_entries", []):
-        config.clone_sessions.append((int(e["clone_session_id"]), _replicas(e)))
+    if not isinstance(data, dict):
+        raise RuntimeFileError("not a runtime file (a JSON object with table_entries...)")
+    for key, item_kind in (("table_entries", "table entry"),
+                           ("multicast_group_entries", "multicast group"),
+                           ("clone_session_entries", "clone session")):
+        items = data.get(key, [])
+        if not isinstance(items, list):
+            raise RuntimeFileError(f"{key}: not a list")
+        for n, e in enumerate(items):
+            label = f"{key}[{n}]"
+            try:
+                if not isinstance(e, dict):
+                    raise RuntimeFileError(f"not a {item_kind} object")
+                if key == "table_entries":
+                    kind, entity = table_entry(index, e)
+                elif key == "multicast_group_entries":
+                    kind, entity = Update.INSERT, multicast_group(
+                        int(e["multicast_group_id"]), _replicas(e))
+                else:
+                    kind, entity = Update.INSERT, clone_session(
+                        int(e["clone_session_id"]), _replicas(e),
+                        class_of_service=int(e.get("class_of_service", 0)),
+                        packet_length_bytes=int(e.get("packet_length_bytes", 0)))
+            except KeyError as exc:
+                raise RuntimeFileError(f"{label}: no {exc}") from None
+            except (LookupError, ValueError, TypeError) as exc:
+                raise RuntimeFileError(f"{label}: {exc}") from None
+            config.add(kind, entity, label)
     return config
 
 

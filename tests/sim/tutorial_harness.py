@@ -29,7 +29,8 @@ from ovsp4.compiler.driver import CompiledProgram, compile_program
 from ovsp4.control import protocol as proto
 from ovsp4.control.client import ControlClient
 from ovsp4.entities.index import P4InfoIndex
-from ovsp4.entities.runtime_json import load_runtime, load_runtime_file
+from ovsp4.entities.runtime_json import RuntimeConfig, load_runtime, load_runtime_file
+from ovsp4.p4runtime.translate import Translator
 from ovsp4.sim import Output, Pipeline
 
 from conformance_data import TUTORIALS
@@ -72,6 +73,7 @@ class TutorialSwitch:
         self.built = built
         self.p4info = built.compiled.p4info
         self.index = P4InfoIndex(self.p4info)
+        self.cpu_port = cpu_port
         self.pipeline = Pipeline(built.so, cpu_port=cpu_port)
         self.client = ControlClient(self.pipeline.control, self.pipeline.poll_events)
 
@@ -88,12 +90,21 @@ class TutorialSwitch:
 
     def load_runtime_file(self, relpath: str) -> None:
         """Install a runtime file, relative to the program's directory."""
-        load_runtime_file(self.built.directory / relpath, self.p4info).apply(self.client)
+        self._apply(load_runtime_file(self.built.directory / relpath, self.p4info))
 
     def load_runtime(self, data: dict[str, Any]) -> None:
         """Install runtime-file-shaped data (what a tutorial controller
         would install)."""
-        load_runtime(data, self.p4info).apply(self.client)
+        self._apply(load_runtime(data, self.p4info))
+
+    def _apply(self, config: RuntimeConfig) -> None:
+        """The file's P4Runtime updates, translated as ovs-p4rtd does, into
+        the pipeline's control protocol."""
+        plan = Translator(self.p4info, cpu_port=self.cpu_port).encode_updates(config.updates)
+        errors = plan.run(self.pipeline.control)
+        failed = [f"{label}: {err}" for label, err in zip(config.labels, errors, strict=True)
+                  if err is not None]
+        assert not failed, "; ".join(failed)
 
     # -- packets --------------------------------------------------------------------
 
