@@ -15,7 +15,17 @@ from pathlib import Path
 
 import grpc
 import pytest
-from ovstest import VENV_BIN, Sandbox, netns_add, netns_del, requires_root_linux, unique, wait_until
+from ovstest import (
+    VENV_BIN,
+    Sandbox,
+    free_tcp_port,
+    netns_add,
+    netns_del,
+    requires_root_linux,
+    sh,
+    unique,
+    wait_until,
+)
 
 from ovsp4.ovsdb import bridges as brs
 from ovsp4.ovsdb.db import Database
@@ -488,3 +498,58 @@ def test_devices_follow_ovsdb(sb: Sandbox):
         expect(Code.NOT_FOUND, c.get_pipeline)
     finally:
         c.close()
+
+
+def _pki(d: Path) -> dict[str, Path]:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate."""
+    def ssl(*args: str | Path) -> None:
+        sh("openssl", *args)
+
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=ovsp4-ca",
+        "-keyout", d / "ca.key", "-out", d / "ca.pem")
+    for name in ("server", "client"):
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=ovsp4-{name}",
+            "-keyout", d / f"{name}.key", "-out", d / f"{name}.csr")
+        (d / f"{name}.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+        ssl("x509", "-req", "-in", d / f"{name}.csr", "-CA", d / "ca.pem", "-CAkey",
+            d / "ca.key", "-CAcreateserial", "-days", "1", "-extfile", d / f"{name}.ext",
+            "-out", d / f"{name}.pem")
+    return {n: d / n for n in ("ca.pem", "server.pem", "server.key", "client.pem",
+                                "client.key")}
+
+
+def test_mutual_tls(sb: Sandbox, tmp_path: Path):
+    """A second ovs-p4rtd serving the same devices over mutual TLS: a client
+    with a certificate the CA signed gets in, one without does not."""
+    pki = _pki(tmp_path)
+    addr = f"127.0.0.1:{free_tcp_port()}"
+    pidfile = tmp_path / "tls.pid"
+    sb.run(VENV_BIN / "ovs-p4rtd", f"--db=unix:{sb.dir / 'db.sock'}", f"--listen={addr}",
+           f"--cert={pki['server.pem']}", f"--key={pki['server.key']}", f"--ca={pki['ca.pem']}",
+           f"--pidfile={pidfile}", f"--log-file={tmp_path / 'tls.log'}", "--detach")
+    try:
+        good = grpc.ssl_channel_credentials(
+            root_certificates=pki["ca.pem"].read_bytes(),
+            private_key=pki["client.key"].read_bytes(),
+            certificate_chain=pki["client.pem"].read_bytes())
+        c = P4RuntimeClient(addr, 1, credentials=good, timeout=30)
+        wait_until(lambda: _has_device(c), 30, "the TLS server to know device 1")
+        assert c.capabilities().p4runtime_api_version
+        c.close()
+        no_cert = grpc.ssl_channel_credentials(root_certificates=pki["ca.pem"].read_bytes())
+        c = P4RuntimeClient(addr, 1, credentials=no_cert, timeout=10)
+        with pytest.raises(P4RuntimeClientError) as info:
+            c.get_pipeline()
+        assert info.value.code == Code.UNAVAILABLE
+        c.close()
+    finally:
+        sb.run("kill", pidfile.read_text().strip(), check=False)
+
+
+def _has_device(c: P4RuntimeClient) -> bool:
+    try:
+        return bool(c.p4info().tables)
+    except P4RuntimeClientError as exc:
+        if exc.code != Code.NOT_FOUND:
+            raise
+        return False
