@@ -239,6 +239,21 @@ def single_updates(client: P4RuntimeClient, work: Workload, n: int) -> tuple[flo
     return n / total, lat[len(lat) // 2] * 1e3, lat[int(len(lat) * 0.99)] * 1e3
 
 
+def empty_rpcs(client: P4RuntimeClient, n: int) -> tuple[float, float]:
+    """The floor of any RPC on this machine: Capabilities, which does
+    nothing, against the same server (RPCs/s, p50 ms)."""
+    req = p4runtime_pb2.CapabilitiesRequest()
+    lat = []
+    t0 = time.perf_counter()
+    for _ in range(n):
+        t = time.perf_counter()
+        client.stub.Capabilities(req, timeout=60)
+        lat.append(time.perf_counter() - t)
+    total = time.perf_counter() - t0
+    lat.sort()
+    return n / total, lat[len(lat) // 2] * 1e3
+
+
 def packet_in_rate(client: P4RuntimeClient, n: int) -> tuple[float, int]:
     frame = bytes.fromhex("ffffffffffff020000000001" "0800") + bytes(50)
     outs = []
@@ -303,10 +318,14 @@ def main() -> None:
                 print(f"{('exact ' if exact else 'LPM ') + op:<22}{rt[op]:>14,.0f}"
                       f"{base[op]:>14,.0f}{rt[op] / base[op]:>8.2f}{BMV2[op]:>13,.0f}"
                       f"{rt[op] / BMV2[op]:>9.2f}")
+        floor_rps, floor_p50 = empty_rpcs(client, args.singles)
         rps, p50, p99 = single_updates(client, work, args.singles)
         print(f"\nsingle-update Write RPCs: {rps:,.0f}/s (BMv2 ref {BMV2['single']:,.0f}/s, "
               f"ratio {rps / BMV2['single']:.2f}); latency p50 {p50:.3f} ms, p99 {p99:.3f} ms "
               "(BMv2 ref p50 0.19 ms)")
+        print(f"  baseline, an RPC doing nothing (Capabilities) on the same server: "
+              f"{floor_rps:,.0f}/s, p50 {floor_p50:.3f} ms; Write/baseline rate "
+              f"{rps / floor_rps:.2f}")
         rate, got = packet_in_rate(client, args.packet_ins)
         print(f"packet-in (packet-out looped back): {rate:,.0f} packets/s "
               f"({got}/{args.packet_ins} received)")
