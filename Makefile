@@ -2,6 +2,10 @@
 #
 #   make venv     ./.venv with ovsp4 (editable) and its dependencies
 #   make check    the whole test suite (does its own set-up)
+#   make p4rt-clients  the real P4Runtime clients' virtual environments:
+#                 build/venv-p4rt-shell (p4runtime-shell) and build/venv-finsy
+#                 (finsy); they pin incompatible protobuf versions (ptf is in
+#                 ./.venv, from setup.cfg's test extra)
 #   make lint     ruff
 #   make bench    benchmarks (figures and baselines, not pass/fail)
 #   make schema   build/ovs/share/vswitch-p4.ovsschema: OVS's schema with the
@@ -12,7 +16,7 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: all deps venv check lint bench demo clean schema
+.PHONY: all deps venv check lint bench demo clean schema p4rt-clients
 
 all: venv
 
@@ -20,7 +24,7 @@ include datapath/runtime.mk
 include datapath/ovs.mk
 
 # System packages the build and the tests need (Debian, as root).
-DEB_PACKAGES := cpp gcc make python3-venv iproute2 iputils-ping
+DEB_PACKAGES := cpp gcc make python3-venv python3-dev iproute2 iputils-ping openssl
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -46,7 +50,24 @@ $(P4_SCHEMA): $(OVSP4_BUILD)/ovs/.stamp ovsdb-schema/p4.overlay.json ovsdb-schem
 	$(PYTHON) ovsdb-schema/extend-schema.py $(OVSP4_BUILD)/ovs/share/vswitch.ovsschema -o $@
 schema: $(P4_SCHEMA)
 
-check: venv ovs schema
+# The real P4Runtime clients the tests drive ovs-p4rtd with, each in its own
+# virtual environment (tests/p4rt_clients/README.md): p4runtime-shell pins
+# protobuf<3.21, finsy needs protobuf>=6.33,<7, ovsp4 runs on protobuf 7.
+P4RT_CLIENTS := tests/p4rt_clients
+P4RT_VENVS := $(OVSP4_BUILD)/venv-p4rt-shell $(OVSP4_BUILD)/venv-finsy
+$(OVSP4_BUILD)/venv-p4rt-shell/.stamp: $(P4RT_CLIENTS)/requirements-p4rt-shell.txt
+$(OVSP4_BUILD)/venv-finsy/.stamp: $(P4RT_CLIENTS)/requirements-finsy.txt
+$(addsuffix /.stamp,$(P4RT_VENVS)):
+	$(MAKE) deps
+	rm -rf $(@D)
+	$(PYTHON) -m venv $(@D)
+	$(@D)/bin/python -m pip install --quiet --upgrade pip
+	$(@D)/bin/python -m pip install --quiet -r $<
+	$(@D)/bin/python -m pip freeze > $(@D)/versions.txt
+	touch $@
+p4rt-clients: $(addsuffix /.stamp,$(P4RT_VENVS))
+
+check: venv ovs schema p4rt-clients
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
@@ -55,10 +76,12 @@ lint: venv
 demo: venv ovs schema
 	tools/demo.sh
 
-bench: venv
+bench: venv ovs schema
 	$(VPY) benchmarks/compile_time.py
 	$(VPY) benchmarks/simulator_bench.py
 	$(VPY) benchmarks/ovs_bench.py
+	$(VPY) benchmarks/p4runtime_translate_bench.py
+	$(VPY) benchmarks/p4runtime_bench.py
 
 clean:
 	rm -rf $(VENV) build

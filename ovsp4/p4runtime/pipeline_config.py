@@ -115,6 +115,7 @@ def compile_config(config: DeviceConfig, p4info: p4info_pb2.P4Info, *, build: bo
     :class:`ovsp4.programs.BuiltProgram`.  Blocking: run it in a worker
     thread."""
     from ovsp4 import programs
+    from ovsp4.compiler.backend.build import BuildError
     from ovsp4.compiler.diagnostics import CompileError
     from ovsp4.compiler.p4info.compare import diff_p4info
 
@@ -127,6 +128,11 @@ def compile_config(config: DeviceConfig, p4info: p4info_pb2.P4Info, *, build: bo
                            ) from None
         except ValueError as exc:
             raise _invalid(f"p4_device_config: {exc}") from None
+        except BuildError as exc:
+            # gcc refused the generated C: a compiler bug, not the client's.
+            raise P4RuntimeError(grpc.StatusCode.INTERNAL,
+                                 f"building the pipeline failed (a bug in OvS.p4): {exc}"
+                                 ) from None
     diffs = diff_p4info(built.p4info, p4info)  # type: ignore[arg-type]
     if diffs:
         more = f" (and {len(diffs) - 1} more differences)" if len(diffs) > 1 else ""

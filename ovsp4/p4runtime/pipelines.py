@@ -89,9 +89,12 @@ async def set_config(dev: Device, request: _Req, follower: OvsdbFollower, dbdir:
         if not cfg.HasField("p4info"):
             raise P4RuntimeError(Code.INVALID_ARGUMENT,
                                  "SetForwardingPipelineConfig: the config has no P4Info")
+        # A program whose P4Info names its package (pkg_info.name) is named
+        # so; else after the device's current program (pushing its source
+        # again gives the same pipeline).
         current = dev.record.program
-        config = parse_device_config(cfg.p4_device_config, cfg.p4info,
-                                     current.name if current is not None else None)
+        keep = current.name if current is not None and not cfg.p4info.pkg_info.name else None
+        config = parse_device_config(cfg.p4_device_config, cfg.p4info, keep)
         build = action != _Req.VERIFY
         loop = asyncio.get_running_loop()
         built = await loop.run_in_executor(None, lambda: compile_config(

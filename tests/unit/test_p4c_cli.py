@@ -70,3 +70,27 @@ def test_check_needs_no_main(tmp_path: Path) -> None:
     program = tmp_path / "lib.p4"
     program.write_text("#include <core.p4>\nheader h_t { bit<8> f; }\n")
     assert p4c("--check", str(program)).returncode == 0
+
+
+def test_pkginfo_in_p4c_key_value_form(tmp_path):
+    """`@pkginfo(name="x", version="1")` (p4c reads the unstructured body
+    as key = value pairs) fills P4Info's pkg_info as `@pkginfo[...]` does."""
+    from ovsp4.compiler.driver import compile_program
+
+    src = tmp_path / "pk.p4"
+    src.write_text("""#include <core.p4>
+#include <v1model.p4>
+header h_t { bit<8> a; }
+struct hs { h_t h; }
+struct m_t {}
+parser P(packet_in p, out hs h, inout m_t m, inout standard_metadata_t sm) {
+    state start { p.extract(h.h); transition accept; } }
+control C(inout hs h, inout m_t m) { apply {} }
+control I(inout hs h, inout m_t m, inout standard_metadata_t sm) { apply {} }
+control E(inout hs h, inout m_t m, inout standard_metadata_t sm) { apply {} }
+control D(packet_out p, in hs h) { apply { p.emit(h.h); } }
+@pkginfo(name="demo", version="1.2")
+V1Switch(P(), C(), I(), E(), C(), D()) main;
+""")
+    info = compile_program(src).p4info
+    assert (info.pkg_info.name, info.pkg_info.version) == ("demo", "1.2")

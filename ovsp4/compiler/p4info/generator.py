@@ -311,10 +311,10 @@ class P4InfoGenerator:
         pkg = self.p4info.pkg_info
         for a in main.annotations:
             if a.name == "pkginfo":
-                for kv in a.kv:
-                    value = kv.expr.const_value
-                    if kv.name in ("name", "version", "organization", "contact", "url", "arch"):
-                        setattr(pkg, kv.name, str(value))
+                pairs = [(kv.name, kv.expr.const_value) for kv in a.kv] + _kv_tokens(a.tokens)
+                for key, value in pairs:
+                    if key in _PKG_INFO_KEYS:
+                        setattr(pkg, key, str(value))
         fill_annotations(pkg, [a for a in main.annotations if a.name != "pkginfo"])
 
     def _type_name(self, t: P4Type | None) -> str | None:
@@ -654,3 +654,27 @@ def generate_p4info(toplevel: Toplevel | None) -> p4info_pb2.P4Info:
     if toplevel is None:
         return p4info_pb2.P4Info()
     return P4InfoGenerator(toplevel).generate()
+
+
+_PKG_INFO_KEYS = ("name", "version", "organization", "contact", "url", "arch")
+
+
+def _kv_tokens(tokens: list[nodes.AnnotationToken]) -> list[tuple[str, object]]:
+    """``key = value`` pairs of an unstructured body, as p4c reads
+    ``@pkginfo(name="x", version="1")``: strings unquoted, numbers as
+    written."""
+    out: list[tuple[str, object]] = []
+    i = 0
+    while i < len(tokens):
+        if i + 2 >= len(tokens):
+            return []
+        key, eq, value = tokens[i], tokens[i + 1], tokens[i + 2]
+        if key.kind == "identifier" and eq.kind == "punct" and eq.text == "=" \
+                and value.kind in ("string", "int", "identifier"):
+            out.append((key.text, value.text))
+            i += 3
+            if i < len(tokens) and tokens[i].kind == "punct" and tokens[i].text == ",":
+                i += 1
+        else:
+            return []
+    return out
