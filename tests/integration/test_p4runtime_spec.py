@@ -553,3 +553,26 @@ def _has_device(c: P4RuntimeClient) -> bool:
         if exc.code != Code.NOT_FOUND:
             raise
         return False
+
+
+def test_idle_timeout_notification_reaches_the_primary(primary: P4RuntimeClient):
+    n = names(primary.p4info())
+    aging = n["I.aging"]
+    e = p4runtime_pb2.Entity()
+    te = e.table_entry
+    te.table_id = aging.preamble.id  # type: ignore[attr-defined]
+    m = te.match.add()
+    m.field_id = 1
+    m.exact.value = b"\x02\x00\x00\x00\x00\x99"
+    te.action.action.action_id = n["NoAction"].preamble.id  # type: ignore[attr-defined]
+    te.idle_timeout_ns = 200_000_000
+    primary.write([insert(e)])
+    note = primary.receive(20, kind="idle_timeout_notification").idle_timeout_notification
+    assert [x.match[0].exact.value for x in note.table_entry] == [b"\x02\x00\x00\x00\x00\x99"]
+    assert note.table_entry[0].table_id == aging.preamble.id  # type: ignore[attr-defined]
+    # Still there (the controller decides), with the time since its last hit.
+    read = p4runtime_pb2.Entity()
+    read.table_entry.table_id = aging.preamble.id  # type: ignore[attr-defined]
+    read.table_entry.time_since_last_hit.elapsed_ns = 0
+    (got,) = list(primary.read([read]))
+    assert got.table_entry.time_since_last_hit.elapsed_ns >= 200_000_000

@@ -32,6 +32,12 @@ control I(inout headers_t h, inout meta_t m, inout standard_metadata_t sm) {
         actions = { forward; drop; NoAction; }
         default_action = NoAction();
     }
+    table aging {
+        key = { h.eth.src: exact; }
+        actions = { NoAction; }
+        support_timeout = true;
+        default_action = NoAction();
+    }
     table fixed {
         key = { h.eth.type: exact; }
         actions = { forward; drop; }
@@ -43,6 +49,7 @@ control I(inout headers_t h, inout meta_t m, inout standard_metadata_t sm) {
         scratch.write(0, (bit<32>) sm.ingress_port);
         dmac.apply();
         acl.apply();
+        aging.apply();
         fixed.apply();
     }
 }
