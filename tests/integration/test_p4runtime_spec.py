@@ -576,3 +576,28 @@ def test_idle_timeout_notification_reaches_the_primary(primary: P4RuntimeClient)
     read.table_entry.time_since_last_hit.elapsed_ns = 0
     (got,) = list(primary.read([read]))
     assert got.table_entry.time_since_last_hit.elapsed_ns >= 200_000_000
+
+
+def test_bad_stream_messages_get_stream_errors(sb: Sandbox, primary: P4RuntimeClient):
+    early = P4RuntimeClient(sb.p4runtime, 1)
+    backup = client(sb, election=(0, 9))
+    try:
+        out = p4runtime_pb2.StreamMessageRequest()
+        out.packet.payload = b"\x00" * 60
+        early.send(out)                       # before any arbitration
+        err = early.receive(10, kind="error").error
+        assert err.canonical_code == Code.FAILED_PRECONDITION.value[0]
+        assert err.packet_out.packet_out.payload == out.packet.payload
+        backup.send(out)                      # a backup may not send packets
+        err = backup.receive(10, kind="error").error
+        assert err.canonical_code == Code.PERMISSION_DENIED.value[0]
+        ack = p4runtime_pb2.StreamMessageRequest()
+        ack.digest_ack.digest_id = 12345
+        ack.digest_ack.list_id = 1
+        primary.send(ack)                     # no such digest
+        err = primary.receive(10, kind="error").error
+        assert err.canonical_code in (Code.NOT_FOUND.value[0], Code.INVALID_ARGUMENT.value[0])
+        assert err.digest_list_ack.digest_list_ack.digest_id == 12345
+    finally:
+        early.close()
+        backup.close()
