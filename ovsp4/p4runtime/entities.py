@@ -8,6 +8,8 @@ through the control-protocol dataclasses.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from ovsp4.control import protocol as cp
 from ovsp4.p4runtime import errors as E
 from ovsp4.p4runtime.ctlenc import counter_data, meter_config
@@ -31,6 +33,8 @@ from ovsp4.p4runtime.tables import TableWriter, render
 from ovsp4.p4runtime.validate import check_action, check_matches
 from ovsp4.p4runtime.values import canonical, fits, fits_signed, to_int, to_unsigned
 from ovsp4.proto import p4data_pb2, p4runtime_pb2
+
+T = TypeVar("T")
 
 Op = p4runtime_pb2.Update.Type
 _CTL_OP = {Op.INSERT: cp.Op.INSERT, Op.MODIFY: cp.Op.MODIFY, Op.DELETE: cp.Op.DELETE}
@@ -336,11 +340,9 @@ class EntityWriter:
     # -- registers ----------------------------------------------------------------
 
     def _register_entry(self, op: int, r: p4runtime_pb2.RegisterEntry) -> Result:
-        info = self.schema.registers.get(r.register_id)
-        if info is None:
-            if not r.register_id:
-                return E.invalid("register entry without register_id")
-            return E.not_found(f"no register id {r.register_id}")
+        info = _lookup(self.schema.registers, r.register_id, "register", "register_id")
+        if isinstance(info, P4RuntimeError):
+            return info
         what = f"register {info.name}"
         err = modify_only(op, what)
         if err is not None:
@@ -449,11 +451,9 @@ class EntityWriter:
     # -- value sets and digests -----------------------------------------------------
 
     def _value_set_entry(self, op: int, v: p4runtime_pb2.ValueSetEntry) -> Result:
-        info = self.schema.value_sets.get(v.value_set_id)
-        if info is None:
-            if not v.value_set_id:
-                return E.invalid("value set entry without value_set_id")
-            return E.not_found(f"no value set id {v.value_set_id}")
+        info = _lookup(self.schema.value_sets, v.value_set_id, "value set", "value_set_id")
+        if isinstance(info, P4RuntimeError):
+            return info
         what = f"value set {info.name}"
         err = modify_only(op, what)
         if err is not None:
@@ -481,11 +481,9 @@ class EntityWriter:
         return _enc(cp.Op.MODIFY, cp.ValueSetEntry(info.id, members))
 
     def _digest_entry(self, op: int, d: p4runtime_pb2.DigestEntry) -> Result:
-        info = self.schema.digests.get(d.digest_id)
-        if info is None:
-            if not d.digest_id:
-                return E.invalid("digest entry without digest_id")
-            return E.not_found(f"no digest id {d.digest_id}")
+        info = _lookup(self.schema.digests, d.digest_id, "digest", "digest_id")
+        if isinstance(info, P4RuntimeError):
+            return info
         what = f"digest {info.name}"
         if op == Op.DELETE:
             return _enc(cp.Op.DELETE, cp.DigestConfig(info.id))
@@ -538,3 +536,14 @@ def p4data_to_bytes(data: p4data_pb2.P4Data, t: TypeInfo, what: str
     if not fits(v, t.width):
         return E.out_of_range(f"{what}: {v.hex()} does not fit a bit<{t.width}>"), b""
     return None, v
+
+
+def _lookup(objects: dict[int, T], obj_id: int, kind: str, field: str) -> T | P4RuntimeError:
+    """The object an entity names by id: INVALID_ARGUMENT for id 0 (unset),
+    NOT_FOUND for an id the P4Info lacks."""
+    info = objects.get(obj_id)
+    if info is not None:
+        return info
+    if not obj_id:
+        return E.invalid(f"{kind} entry without {field}")
+    return E.not_found(f"no {kind} id {obj_id}")

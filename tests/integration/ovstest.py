@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -286,3 +287,55 @@ def p4_bridge(sb: Sandbox, name: str, program: Path, ports: list[str], *extra: s
         sb.p4ctl("add-port", name, port, "--port-id", str(n))
 
 
+
+
+# --- Frames on a host's interface -------------------------------------------------
+
+# Prints "ready", then the hex of every frame of the given ethertype that
+# arrives on the interface (not those it sends), one per line, until killed.
+_CAPTURE = r"""
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(int(sys.argv[2])))
+s.bind((sys.argv[1], 0))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+print("ready", flush=True)
+while True:
+    frame, addr = s.recvfrom(65536)
+    if addr[2] != socket.PACKET_OUTGOING:
+        print(frame.hex(), flush=True)
+"""
+ETH_P_ALL = 0x0003
+
+
+class Capture:
+    """Frames arriving on ``ifname`` in namespace ``ns`` (of ``ethertype``,
+    default all), captured by a raw AF_PACKET socket there from the moment
+    the constructor returns."""
+
+    def __init__(self, ns: str, ifname: str = "eth0", ethertype: int = ETH_P_ALL) -> None:
+        self.where = f"{ns}/{ifname}"
+        self.frames: list[bytes] = []
+        self._proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns, sys.executable, "-c", _CAPTURE, ifname, str(ethertype)],
+            stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        assert self._proc.stdout.readline().strip() == "ready"
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            self.frames.append(bytes.fromhex(line.strip()))
+
+    def wait_for(self, f: bytes, timeout: float = 10.0) -> list[bytes]:
+        """Waits until ``f`` arrived; returns the frames up to it."""
+        wait_until(lambda: f in self.frames, timeout, f"{f[14:30]!r} on {self.where}")
+        return self.frames[:self.frames.index(f) + 1]
+
+    def count(self, tag: bytes) -> int:
+        """How many frames so far contain ``tag``."""
+        return sum(tag in f for f in list(self.frames))
+
+    def close(self) -> None:
+        self._proc.kill()
+        self._proc.wait()

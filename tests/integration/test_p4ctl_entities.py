@@ -22,13 +22,21 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from ovstest import ROOT, Host, Sandbox, basic_hosts, p4_bridge, requires_root_linux, wait_until
+from ovstest import (
+    ROOT,
+    Capture,
+    Host,
+    Sandbox,
+    basic_hosts,
+    p4_bridge,
+    requires_root_linux,
+    wait_until,
+)
 
 from conformance_data import TUTORIALS, requires_conformance
 
@@ -285,18 +293,6 @@ def test_arbitration_with_a_controller(acl_switch):
 
 # --- Packets: packet-out, packet-in, digests, clone sessions ------------------------------
 
-CAPTURE = r"""
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B5))
-s.bind((sys.argv[1], 0))
-print("ready", flush=True)
-while True:
-    frame, addr = s.recvfrom(65536)
-    if addr[2] != socket.PACKET_OUTGOING:
-        print(frame.hex(), flush=True)
-"""
-
-
 class Monitor:
     """`ovs-p4ctl monitor` in the background, its lines as they come."""
 
@@ -318,20 +314,16 @@ class Monitor:
 
 
 @pytest.fixture
-def capture() -> Iterator[Callable[[Host], subprocess.Popen[str]]]:
-    procs: list[subprocess.Popen[str]] = []
+def capture() -> Iterator[Callable[[Host], Capture]]:
+    caps: list[Capture] = []
 
-    def start(h: Host) -> subprocess.Popen[str]:
-        p = subprocess.Popen(["ip", "netns", "exec", h.ns, sys.executable, "-c", CAPTURE, "eth0"],
-                             stdout=subprocess.PIPE, text=True)
-        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
-        procs.append(p)
-        return p
+    def start(h: Host) -> Capture:
+        caps.append(Capture(h.ns, ethertype=0x88B5))
+        return caps[-1]
 
     yield start
-    for p in procs:
-        p.kill()
-        p.wait()
+    for c in caps:
+        c.close()
 
 
 def test_packet_out_packet_in_digests_and_clones(acl_switch, capture):
@@ -341,8 +333,7 @@ def test_packet_out_packet_in_digests_and_clones(acl_switch, capture):
     frame = (H2_MAC.replace(":", "") + "020000000001" + "88b5" + "6f7670347034" + "00" * 40)
     cap = capture(h2)
     sb.p4ctl("packet-out", "s1", frame, "egress_port=2")
-    assert cap.stdout is not None
-    assert cap.stdout.readline().strip() == frame
+    assert cap.wait_for(bytes.fromhex(frame)) == [bytes.fromhex(frame)]
     assert "no packet_out header field 'port'" in error(sb, "packet-out", "s1", frame, "port=2")
 
     # packet-in: ICMP from h1 to the controller.

@@ -48,6 +48,7 @@ from ovstest import (
     BUILD,
     ROOT,
     VENV_BIN,
+    Capture,
     Host,
     Sandbox,
     netns_add,
@@ -122,20 +123,6 @@ def p4info(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # --- Traffic ---------------------------------------------------------------------
 
-# Prints "ready", then the hex of every frame arriving on the interface
-# (not those it sends), one per line, until killed.
-CAPTURE = r"""
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-s.bind((sys.argv[1], 0))
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-print("ready", flush=True)
-while True:
-    frame, addr = s.recvfrom(65536)
-    if addr[2] != socket.PACKET_OUTGOING:
-        print(frame.hex(), flush=True)
-"""
-
 SEND_UDP = r"""
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -163,31 +150,6 @@ def mac_int(mac: str) -> int:
 
 def ip_int(ip: str) -> int:
     return int(ipaddress.IPv4Address(ip))
-
-
-class Capture:
-    """Frames arriving on eth0 of a host, captured by a raw socket there."""
-
-    def __init__(self, ns: str) -> None:
-        self.frames: list[bytes] = []
-        self._proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, sys.executable, "-c", CAPTURE, "eth0"],
-            stdout=subprocess.PIPE, text=True)
-        assert self._proc.stdout is not None
-        assert self._proc.stdout.readline().strip() == "ready"
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            self.frames.append(bytes.fromhex(line.strip()))
-
-    def count(self, tag: bytes) -> int:
-        return sum(tag in f for f in list(self.frames))
-
-    def close(self) -> None:
-        self._proc.kill()
-        self._proc.wait()
 
 
 class Net:

@@ -21,7 +21,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import pytest
 from ovstest import (
     ROOT,
     VENV_BIN,
+    Capture,
     Host,
     netns_add,
     netns_del,
@@ -48,20 +48,6 @@ PROGRAM = ROOT / "tests" / "programs" / "packet_io.p4"
 CPU_PORT = 64
 ETH_TYPE = 0x88B5  # IEEE local experimental: only our frames are captured
 
-# Prints "ready", then the hex of every frame of ETH_TYPE that arrives on
-# the interface (not those it sends), one per line, until killed.
-CAPTURE = r"""
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B5))
-s.bind((sys.argv[1], 0))
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-print("ready", flush=True)
-while True:
-    frame, addr = s.recvfrom(65536)
-    if addr[2] != socket.PACKET_OUTGOING:
-        print(frame.hex(), flush=True)
-"""
-
 SEND = r"""
 import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -75,36 +61,6 @@ def frame(dst: str, src: str, tag: str, pad: int = 40) -> bytes:
     """An Ethernet frame of ETH_TYPE whose payload starts with ``tag``."""
     return (bytes.fromhex(dst.replace(":", "")) + bytes.fromhex(src.replace(":", ""))
             + struct.pack("!H", ETH_TYPE) + tag.encode() + bytes(i % 256 for i in range(pad)))
-
-
-class Capture:
-    """Frames arriving on ``ifname`` in namespace ``ns``, captured by a raw
-    AF_PACKET socket there."""
-
-    def __init__(self, ns: str, ifname: str = "eth0") -> None:
-        self.where = f"{ns}/{ifname}"
-        self.frames: list[bytes] = []
-        self._proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, sys.executable, "-c", CAPTURE, ifname],
-            stdout=subprocess.PIPE, text=True)
-        assert self._proc.stdout is not None
-        assert self._proc.stdout.readline().strip() == "ready"
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            self.frames.append(bytes.fromhex(line.strip()))
-
-    def wait_for(self, f: bytes, timeout: float = 10.0) -> list[bytes]:
-        """Waits until ``f`` arrived; returns the frames up to it."""
-        wait_until(lambda: f in self.frames, timeout, f"{f[14:30]!r} on {self.where}")
-        return self.frames[:self.frames.index(f) + 1]
-
-    def close(self) -> None:
-        self._proc.kill()
-        self._proc.wait()
 
 
 class Switch:
@@ -193,7 +149,7 @@ def test_packet_out_and_packet_in_over_the_control_socket(switch: Switch, hosts:
     # Another P4 bridge with a P4 port 3: the same backing datapath, where
     # the packet-outs of pio to its port 3 must not go.
     switch.p4_bridge("other", {3: "pio-eth3"})
-    caps = {h.ns: Capture(h.ns) for h in hosts}
+    caps = {h.ns: Capture(h.ns, ethertype=ETH_TYPE) for h in hosts}
     client, t = switch.control("pio")
     try:
         egress = packet_out_field(client, "egress_port")
