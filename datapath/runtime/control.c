@@ -376,8 +376,10 @@ struct match_buf {
 /* Large per-instance buffers of control operations (under the control
  * mutex): too big for the stack of some host threads. */
 struct ctl_scratch {
+    uint64_t write_now;         /* the clock when the WRITE began */
     struct resolved_action ra;
     struct match_buf mb;
+    struct match_buf mb_next;   /* the next update's, for its hint */
     uint8_t buf[OVSP4_TABLE_MAX_ACTION_DATA];
 };
 
@@ -718,7 +720,7 @@ write_entry(struct ovsp4_rt_instance *inst, int op, const struct entry_view *v)
         spec.action_data_len = ra->data_len;
         spec.idle_timeout_ns = v->idle_timeout_ns;
         spec.cookie = v->cookie;
-        spec.last_hit = rt_control_now(inst);
+        spec.last_hit = scratch(inst)->write_now;
         if (op == OVSP4_OP_INSERT) {
             error = ovsp4_table_insert(t->table, &mb->m, &spec);
             if (error) {
@@ -736,13 +738,14 @@ write_entry(struct ovsp4_rt_instance *inst, int op, const struct entry_view *v)
             ref_adjust(old.action_id, old.ref, -1);
         }
         ref_adjust(ra->action_id, ra->ref, 1);
-        if (peek_entry(t, &mb->m, &now)) {
-            return OVSP4_OK;    /* cannot happen: we hold the mutex */
-        }
         if (v->flags & OVSP4_ENTRY_COUNTER) {
             ovsp4_table_set_counters(t->table, &mb->m, v->packets, v->bytes);
         }
         if (v->flags & OVSP4_ENTRY_METER) {
+            /* (the entry itself: read back only when it is needed) */
+            if (peek_entry(t, &mb->m, &now)) {
+                return OVSP4_OK;    /* cannot happen: we hold the mutex */
+            }
             return rt_meter_direct_set(t->dmeter, now.entry, &v->meter);
         }
         return OVSP4_OK;
@@ -1195,6 +1198,39 @@ write_digest(struct ovsp4_rt_instance *inst, int op, uint32_t id,
     }
 }
 
+/* When the update at `r` (the next one of a WRITE) is a table entry's,
+ * tells its table, so that what it will touch first comes into the cache
+ * while the current update is applied: the updates of a large table miss
+ * the cache where they land, and one after the other those misses add up.
+ * Decodes a copy of the reader; a malformed update is left to its turn. */
+static void
+hint_next_update(struct ovsp4_rt_instance *inst, const struct wire_reader *r)
+{
+    struct wire_reader peek = *r;
+    struct match_buf *mb = &scratch(inst)->mb_next;
+    struct entry_view v;
+    const struct rt_table *t;
+    uint8_t op;
+
+    if (!wire_left(&peek)) {
+        return;
+    }
+    op = wire_u8(&peek);
+    if (wire_u8(&peek) != OVSP4_ENT_TABLE_ENTRY
+        || (op != OVSP4_OP_INSERT && op != OVSP4_OP_MODIFY
+            && op != OVSP4_OP_DELETE)) {
+        return;
+    }
+    read_entry(&peek, &v);
+    if (peek.err || v.flags & OVSP4_ENTRY_DEFAULT) {
+        return;
+    }
+    t = find_table(inst, v.table_id);
+    if (t && !t->desc->entries_const && !build_match(t, &v, mb)) {
+        ovsp4_table_prefetch_update(t->table, &mb->m);
+    }
+}
+
 /* Decodes (and, when `apply`, applies) one update.  Framing errors set
  * r->err. */
 static status_t
@@ -1213,9 +1249,11 @@ do_update(struct ovsp4_rt_instance *inst, struct wire_reader *r, bool apply)
         if (!apply || r->err) {
             return OVSP4_OK;
         }
-        return entity == OVSP4_ENT_TABLE_ENTRY
-               ? write_entry(inst, op, &v)
-               : write_direct(inst, entity, op, &v);
+        if (entity == OVSP4_ENT_TABLE_ENTRY) {
+            hint_next_update(inst, r);
+            return write_entry(inst, op, &v);
+        }
+        return write_direct(inst, entity, op, &v);
     }
     case OVSP4_ENT_COUNTER:
     case OVSP4_ENT_METER:
@@ -1327,7 +1365,9 @@ do_write(struct ovsp4_rt_instance *inst, struct wire_reader *req,
     if (!statuses) {
         return OVSP4_E_TOOBIG;
     }
-    /* Pass 2: apply. */
+    /* Pass 2: apply, all at the same time (one clock reading for the new
+     * entries' idle timeouts: a WRITE is one operation). */
+    scratch(inst)->write_now = rt_control_now(inst);
     r = *req;
     wire_u32(&r);
     for (uint32_t i = 0; i < n; i++) {
@@ -2077,8 +2117,8 @@ do_packet_out(struct ovsp4_rt_instance *inst, struct wire_reader *r,
     ovsp4_rcu_online(ct->rcu);
     rt_thread_begin(ct, &pkt, 1, outs, PKT_MAX_OUTPUTS,
                     rt_control_now(inst));
-    inst->prog->process(ct, &pkt, 0);
-    n_out = ct->n_out;
+    inst->prog->process(ct, &pkt, 1, 0);
+    n_out = ct->hot.n_out;
     rt_stat_inc(ct->slot, RT_STAT_PACKETS);
 
     wire_put_u32(w, 0);

@@ -167,8 +167,8 @@ ovsp4_rt_packet_in(struct ovsp4_rt_thread *t, const uint8_t *header,
         rt_stat_inc(t->slot, RT_STAT_PACKET_IN_DROPS);
         return;
     }
-    if (t->pkts && t->cur_input < t->n_pkts) {
-        in_port = t->pkts[t->cur_input].in_port;
+    if (t->hot.pkts && t->hot.cur_input < t->hot.n_pkts) {
+        in_port = t->hot.pkts[t->hot.cur_input].in_port;
     }
     rt_write_header(p, len, OVSP4_MSG_PACKET_IN, 0, 0);
     wire_writer_init(&w, p + OVSP4_MSG_HEADER_LEN,

@@ -9,8 +9,6 @@
 
 #include <stdatomic.h>
 
-static uint8_t reflect8_table[256];
-
 static struct ovsp4_crc_config crc16_arc;       /* CRC16, CRC16_CUSTOM */
 static struct ovsp4_crc_config crc32_std;       /* CRC32, CRC32_CUSTOM */
 static struct ovsp4_crc_config crc8_smbus;      /* CRC8_CUSTOM */
@@ -53,14 +51,31 @@ ovsp4_crc_config_init(struct ovsp4_crc_config *c, unsigned int width,
     c->poly = poly & mask;
     c->init = init & mask;
     c->xorout = xorout & mask;
-    /* The remainder of each dividend byte followed by zeros (MSB first). */
-    for (unsigned int d = 0; d < 256; d++) {
-        uint64_t rem = (uint64_t) d << (width - 8);
+    if (!refin) {
+        /* The remainder of each dividend byte followed by zeros. */
+        c->start = c->init;
+        for (unsigned int d = 0; d < 256; d++) {
+            uint64_t rem = (uint64_t) d << (width - 8);
 
-        for (int bit = 0; bit < 8; bit++) {
-            rem = rem & top ? (rem << 1) ^ c->poly : rem << 1;
+            for (int bit = 0; bit < 8; bit++) {
+                rem = rem & top ? (rem << 1) ^ c->poly : rem << 1;
+            }
+            c->table[d] = rem & mask;
         }
-        c->table[d] = rem & mask;
+    } else {
+        /* The same, all reflected: the register holds the remainder bit
+         * reversed, and reflected input bytes need no reversing. */
+        uint64_t rpoly = reflect(c->poly, width);
+
+        c->start = reflect(c->init, width);
+        for (unsigned int d = 0; d < 256; d++) {
+            uint64_t rem = d;
+
+            for (int bit = 0; bit < 8; bit++) {
+                rem = rem & 1 ? (rem >> 1) ^ rpoly : rem >> 1;
+            }
+            c->table[d] = rem;
+        }
     }
     return true;
 }
@@ -69,15 +84,14 @@ static uint64_t
 crc_update(const struct ovsp4_crc_config *c, uint64_t rem,
            const uint8_t *p, size_t len)
 {
-    unsigned int shift = c->width - 8;
-    uint64_t mask = width_mask(c->width);
-
     if (c->refin) {
         for (size_t i = 0; i < len; i++) {
-            uint8_t idx = reflect8_table[p[i]] ^ (uint8_t) (rem >> shift);
-            rem = (c->table[idx] ^ (rem << 8)) & mask;
+            rem = c->table[(uint8_t) (rem ^ p[i])] ^ (rem >> 8);
         }
     } else {
+        unsigned int shift = c->width - 8;
+        uint64_t mask = width_mask(c->width);
+
         for (size_t i = 0; i < len; i++) {
             uint8_t idx = p[i] ^ (uint8_t) (rem >> shift);
             rem = (c->table[idx] ^ (rem << 8)) & mask;
@@ -86,25 +100,27 @@ crc_update(const struct ovsp4_crc_config *c, uint64_t rem,
     return rem;
 }
 
+/* The register -> the CRC: reflected when exactly one of refin (the
+ * register is reflected) and refout (the result is) holds. */
 static uint64_t
 crc_final(const struct ovsp4_crc_config *c, uint64_t rem)
 {
-    return (c->refout ? reflect(rem, c->width) : rem) ^ c->xorout;
+    if (c->refin != c->refout) {
+        rem = reflect(rem, c->width);
+    }
+    return rem ^ c->xorout;
 }
 
 uint64_t
 ovsp4_crc(const struct ovsp4_crc_config *c, const uint8_t *bytes, size_t len)
 {
-    return crc_final(c, crc_update(c, c->init, bytes, len));
+    return crc_final(c, crc_update(c, c->start, bytes, len));
 }
 
 /* Built when the pipeline .so is loaded (or the test binary starts). */
 __attribute__((constructor)) static void
 hash_init(void)
 {
-    for (unsigned int i = 0; i < 256; i++) {
-        reflect8_table[i] = (uint8_t) reflect(i, 8);
-    }
     ovsp4_crc_config_init(&crc16_arc, 16, 0x8005, 0, 0, true, true);
     ovsp4_crc_config_init(&crc32_std, 32, 0x04c11db7, 0xffffffff,
                           0xffffffff, true, true);
@@ -208,7 +224,7 @@ ovsp4_hash2(enum ovsp4_hash_algo algo, const uint8_t *a, size_t a_len,
         b_len = 0;
     }
     if (crc) {
-        uint64_t rem = crc_update(crc, crc->init, a, a_len);
+        uint64_t rem = crc_update(crc, crc->start, a, a_len);
 
         return crc_final(crc, crc_update(crc, rem, b, b_len));
     }

@@ -94,15 +94,19 @@ ovsp4_csum16_add(uint32_t sum, const uint8_t *bytes, size_t len)
 static inline uint16_t
 ovsp4_csum16_finish(uint32_t sum)
 {
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
+    /* Two folds take any 32-bit sum to 16 bits (the first leaves at most
+     * 0x1fffe), without a branch the data would mispredict. */
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
     return (uint16_t) ~sum;
 }
 
 /* A CRC in the Rocksoft model, computed as BMv2's crc_custom<T> does:
  * width 8, 16, 32 or 64 bits.  `init` is the initial remainder, used
- * unreflected (as BMv2 does). */
+ * unreflected (as BMv2 does).  Computed a byte at a time with a table:
+ * with refin, the remainder is kept reflected (the LSB-first algorithm),
+ * so that neither the input bytes nor, with refout too, the result need
+ * reflecting. */
 struct ovsp4_crc_config {
     uint8_t width;
     bool refin;                 /* reflect each input byte */
@@ -110,7 +114,9 @@ struct ovsp4_crc_config {
     uint64_t poly;
     uint64_t init;
     uint64_t xorout;
-    uint64_t table[256];
+    uint64_t start;             /* the register at the start: init, or
+                                 * init reflected with refin */
+    uint64_t table[256];        /* MSB-first; LSB-first with refin */
 };
 
 /* Returns false for an unsupported width. */

@@ -412,6 +412,8 @@ rt_thread_create(struct ovsp4_rt_instance *inst, struct rt_slot *slot)
     if (!t) {
         return NULL;
     }
+    t->hot.objs = &inst->objects;
+    t->hot.cpu_port = inst->cfg.cpu_port;
     t->inst = inst;
     t->slot = slot;
     t->arena_size = RT_ARENA_SIZE;
@@ -453,16 +455,17 @@ rt_thread_begin(struct ovsp4_rt_thread *t, struct ovsp4_packet *pkts,
                 uint32_t n, struct ovsp4_output *out, uint32_t max_out,
                 uint64_t now_ns)
 {
-    t->now = now_ns;
+    t->hot.now = now_ns;
     atomic_store_explicit(&t->slot->now, now_ns, memory_order_relaxed);
-    t->pkts = pkts;
-    t->n_pkts = n;
-    t->cur_input = 0;
-    t->out = out;
-    t->n_out = 0;
-    t->max_out = out ? max_out : 0;
+    t->hot.pkts = pkts;
+    t->hot.n_pkts = n;
+    t->hot.cur_input = 0;
+    t->hot.out = out;
+    t->hot.n_out = 0;
+    t->hot.max_out = out ? max_out : 0;
+    t->hot.hint_n = 0;
     t->arena_used = 0;
-    memset(t->in_place, 0, sizeof t->in_place);
+    memset(t->hot.in_place, 0, sizeof t->hot.in_place);
 }
 
 /* --- The ABI ------------------------------------------------------------- */
@@ -545,16 +548,14 @@ abi_process_batch(struct ovsp4_thread *t_, struct ovsp4_packet *pkts,
     rt_thread_begin(t, pkts, n, out, max_out, now_ns);
     /* By chunks: the program's lookup hint prefetches for a chunk, which is
      * then processed while what was prefetched is still in the cache. */
-    for (uint32_t base = 0; base < n; base += RT_PREFETCH_CHUNK) {
-        uint32_t end = OVSP4_MIN(n, base + RT_PREFETCH_CHUNK);
+    for (uint32_t base = 0; base < n; base += OVSP4_RT_PREFETCH_CHUNK) {
+        uint32_t m = OVSP4_MIN(n - base, OVSP4_RT_PREFETCH_CHUNK);
 
         if (p->prefetch) {
-            p->prefetch(t, &pkts[base], end - base);
+            p->prefetch(t, &pkts[base], m);
         }
-        for (uint32_t i = base; i < end; i++) {
-            t->cur_input = i;
-            p->process(t, &pkts[i], (uint16_t) i);
-        }
+        p->process(t, &pkts[base], m, base);
+        t->hot.hint_n = 0;
     }
     atomic_store_explicit(&s->stats[RT_STAT_PACKETS],
                           atomic_load_explicit(&s->stats[RT_STAT_PACKETS],
@@ -563,9 +564,9 @@ abi_process_batch(struct ovsp4_thread *t_, struct ovsp4_packet *pkts,
     atomic_store_explicit(&s->stats[RT_STAT_OUTPUTS],
                           atomic_load_explicit(&s->stats[RT_STAT_OUTPUTS],
                                                memory_order_relaxed)
-                          + t->n_out, memory_order_relaxed);
+                          + t->hot.n_out, memory_order_relaxed);
     ovsp4_rcu_quiesce(t->rcu);
-    return t->n_out;
+    return t->hot.n_out;
 }
 
 static size_t
@@ -611,18 +612,6 @@ ovsp4_rt_pipeline(const struct ovsp4_program *p)
 }
 
 /* --- Packet-path services ------------------------------------------------ */
-
-const struct ovsp4_rt_objects *
-ovsp4_rt_objects(struct ovsp4_rt_thread *t)
-{
-    return &t->inst->objects;
-}
-
-uint64_t
-ovsp4_rt_now(struct ovsp4_rt_thread *t)
-{
-    return t->now;
-}
 
 uint32_t
 ovsp4_rt_cpu_port(struct ovsp4_rt_thread *t)
@@ -670,17 +659,17 @@ ovsp4_rt_output(struct ovsp4_rt_thread *t, uint16_t input_index,
         }
         return;
     }
-    if (t->n_out >= t->max_out) {
+    if (t->hot.n_out >= t->hot.max_out) {
         rt_stat_inc(t->slot, RT_STAT_OUTPUT_DROPS);
         return;
     }
-    if (in_place && input_index < t->n_pkts) {
+    if (in_place && input_index < t->hot.n_pkts) {
         uint64_t bit = UINT64_C(1) << (input_index % 64);
 
-        if (t->in_place[input_index / 64] & bit) {
+        if (t->hot.in_place[input_index / 64] & bit) {
             in_place = false;
         } else {
-            t->in_place[input_index / 64] |= bit;
+            t->hot.in_place[input_index / 64] |= bit;
         }
     } else {
         in_place = false;
@@ -695,7 +684,7 @@ ovsp4_rt_output(struct ovsp4_rt_thread *t, uint16_t input_index,
         memcpy(copy, data, len);
         data = copy;
     }
-    o = &t->out[t->n_out++];
+    o = &t->hot.out[t->hot.n_out++];
     o->data = data;
     o->len = len;
     o->port = port;

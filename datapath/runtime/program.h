@@ -185,17 +185,21 @@ struct ovsp4_program {
     const struct ovsp4_prog_controller_header *packet_in;   /* or NULL */
     const struct ovsp4_prog_controller_header *packet_out;  /* or NULL */
 
-    /* Runs one packet through the whole architecture (v1model: parser,
+    /* Runs packets pkts[0..n-1], the batch's inputs first..first+n-1, one
+     * after the other through the whole architecture (v1model: parser,
      * verifyChecksum, ingress, the packet replication engine, egress for
      * each copy, computeChecksum, deparser; resubmit and recirculate),
-     * appending outputs with ovsp4_rt_output(). */
-    void (*process)(struct ovsp4_rt_thread *, struct ovsp4_packet *,
-                    uint16_t input_index);
+     * appending outputs with ovsp4_rt_output() or ovsp4_rt_output_input().
+     * It sets ovsp4_rt_hot.cur_input to each packet's input index before
+     * it runs it.  n <= OVSP4_RT_MAX_BATCH. */
+    void (*process)(struct ovsp4_rt_thread *, struct ovsp4_packet *pkts,
+                    uint32_t n, uint32_t first);
 
-    /* Optional (NULL: none): the lookup hint of a batch.  process_batch
-     * calls it with the batch's input packets before it runs process() on
-     * each of them.  It may read the packets and prefetch
-     * (ovsp4_table_prefetch()), nothing else: no side effect on packets,
+    /* Optional (NULL: none): the lookup hint of a chunk of a batch.
+     * process_batch calls it with the chunk's input packets (at most
+     * OVSP4_RT_PREFETCH_CHUNK) before it runs process() on them.  It may
+     * read the packets, prefetch (ovsp4_table_prefetch()) and look up
+     * (ovsp4_rt_hot's hint), nothing else: no side effect on packets,
      * tables, counters, registers, outputs or events.  ovs-p4c's hint.py
      * says what it generates. */
     void (*prefetch)(struct ovsp4_rt_thread *, const struct ovsp4_packet *,
@@ -203,6 +207,43 @@ struct ovsp4_program {
 };
 
 /* --- Services the runtime gives generated code (packet path) ------------- */
+
+#define OVSP4_RT_MAX_BATCH 256          /* packets per process_batch() */
+#define OVSP4_RT_PREFETCH_CHUNK 32      /* packets per lookup hint */
+#define OVSP4_RT_HINT_KEY_MAX 64        /* bytes of a hinted key */
+
+/* What generated code reads and writes directly on the packet path: the
+ * first member of every runtime thread, so that a thread pointer is a
+ * pointer to it (ovsp4_rt_hot()).  Set up by the runtime for each batch;
+ * generated code only writes `cur_input` and, through
+ * ovsp4_rt_output_input(), the outputs. */
+struct ovsp4_rt_hot {
+    const struct ovsp4_rt_objects *objs;
+    uint64_t now;                       /* ns, per batch */
+    uint32_t cur_input;                 /* the input being processed */
+    uint32_t cpu_port;                  /* the instance's CPU port, 0: none */
+    struct ovsp4_packet *pkts;          /* the batch's inputs */
+    uint32_t n_pkts;
+    uint32_t n_out, max_out;
+    struct ovsp4_output *out;
+    uint64_t in_place[OVSP4_RT_MAX_BATCH / 64]; /* inputs sent in place */
+
+    /* The lookup hint's results for the chunk about to be processed: the
+     * program's `prefetch` may look up a table for the chunk's packets
+     * (hint_key[i], hint_entry[i] for packet i < hint_n) so that `process`
+     * need not, when it builds the same key.  The runtime sets hint_n to 0
+     * after each chunk: entries are only good until the thread's next
+     * quiescent point, and the table may change in between. */
+    uint32_t hint_n;
+    const struct ovsp4_entry *hint_entry[OVSP4_RT_PREFETCH_CHUNK];
+    uint8_t hint_key[OVSP4_RT_PREFETCH_CHUNK][OVSP4_RT_HINT_KEY_MAX];
+};
+
+static inline struct ovsp4_rt_hot *
+ovsp4_rt_hot(struct ovsp4_rt_thread *t)
+{
+    return (struct ovsp4_rt_hot *) t;
+}
 
 /* The object tables of a running instance, as generated code reaches them
  * through its thread. */
@@ -214,8 +255,17 @@ struct ovsp4_rt_objects {
     struct ovsp4_rt_value_set **value_sets;
 };
 
-const struct ovsp4_rt_objects *ovsp4_rt_objects(struct ovsp4_rt_thread *);
-uint64_t ovsp4_rt_now(struct ovsp4_rt_thread *);   /* ns, per batch */
+static inline const struct ovsp4_rt_objects *
+ovsp4_rt_objects(struct ovsp4_rt_thread *t)
+{
+    return ovsp4_rt_hot(t)->objs;
+}
+
+static inline uint64_t
+ovsp4_rt_now(struct ovsp4_rt_thread *t)     /* ns, per batch */
+{
+    return ovsp4_rt_hot(t)->now;
+}
 
 /* Outputs a packet (copied into the thread's scratch unless it is the
  * input buffer itself or already lies in the scratch space).  At most one
@@ -229,6 +279,34 @@ uint64_t ovsp4_rt_now(struct ovsp4_rt_thread *);   /* ns, per batch */
 void ovsp4_rt_output(struct ovsp4_rt_thread *, uint16_t input_index,
                      const uint8_t *data, uint32_t len, uint32_t port,
                      bool in_place);
+
+/* ovsp4_rt_output(t, input, data, len, port, true) for `data` in input
+ * `input`'s own buffer, with the common case inline: not to the CPU port,
+ * room in the output array, the first in-place output of that input. */
+static inline void
+ovsp4_rt_output_input(struct ovsp4_rt_thread *t, uint16_t input,
+                      const uint8_t *data, uint32_t len, uint32_t port)
+{
+    struct ovsp4_rt_hot *h = ovsp4_rt_hot(t);
+    uint64_t bit = UINT64_C(1) << (input % 64);
+
+    if (__builtin_expect(port != h->cpu_port && h->n_out < h->max_out
+                         && input < h->n_pkts
+                         && !(h->in_place[input / 64] & bit), 1)) {
+        struct ovsp4_output *o = &h->out[h->n_out++];
+
+        h->in_place[input / 64] |= bit;
+        o->data = data;
+        o->len = len;
+        o->port = port;
+        o->input = input;
+        o->kind = OVSP4_OUT_PORT;
+        o->in_place = true;
+        return;
+    }
+    ovsp4_rt_output(t, input, data, len, port, true);
+}
+
 /* Scratch space for building a packet; valid until the next batch. */
 uint8_t *ovsp4_rt_scratch(struct ovsp4_rt_thread *, uint32_t len);
 

@@ -27,8 +27,7 @@
 #include "rhash.h"
 #include "util.h"
 
-#define RT_MAX_BATCH 256
-#define RT_PREFETCH_CHUNK 32            /* packets per lookup hint */
+#define RT_MAX_BATCH OVSP4_RT_MAX_BATCH
 #define RT_DEFAULT_THREADS 64           /* when config.max_threads is 0 */
 #define RT_RING_SIZE (1u << 20)         /* event ring bytes per thread */
 #define RT_ARENA_SIZE (8u << 20)        /* output scratch per thread */
@@ -324,19 +323,14 @@ struct rt_table {
 /* --- Threads and instances ----------------------------------------------- */
 
 struct ovsp4_rt_thread {
+    /* The current batch, as generated code sees it (program.h): objects,
+     * time, inputs, outputs.  First, so that a thread is its hot part. */
+    struct ovsp4_rt_hot hot;
+
     struct ovsp4_rt_instance *inst;
     struct rt_slot *slot;
     struct ovsp4_rcu_thread *rcu;
-    uint64_t now;
     uint64_t rng;
-
-    /* The current batch. */
-    struct ovsp4_packet *pkts;
-    uint32_t n_pkts;
-    uint32_t cur_input;                 /* the packet being processed */
-    struct ovsp4_output *out;
-    uint32_t n_out, max_out;
-    uint64_t in_place[RT_MAX_BATCH / 64];       /* inputs sent in place */
     uint8_t *arena;
     size_t arena_used, arena_size;
 };

@@ -30,9 +30,12 @@ struct ovsp4_table_class {
                                         const uint8_t *key);
     /* Packet path, optional (NULL: no prefetching): ovsp4_table_prefetch().
      * Reads what lookup reads, nothing else, and writes nothing but the
-     * CPU's caches. */
+     * CPU's caches and the results (NULL: none wanted). */
     void (*prefetch)(const struct ovsp4_table *, const uint8_t *const *keys,
-                     uint32_t n);
+                     uint32_t n, const struct ovsp4_entry **results);
+    /* Optional: ovsp4_table_prefetch_update(). */
+    void (*prefetch_update)(const struct ovsp4_table *,
+                            const struct ovsp4_match *);
     /* The published entry with the same match (and priority) as `proto`,
      * a canonical entry that is not published. */
     struct ovsp4_entry *(*find)(struct ovsp4_table *,
@@ -57,15 +60,17 @@ extern const struct ovsp4_table_class ovsp4_table_lpm_bsl_class;
 extern const struct ovsp4_table_class ovsp4_table_tss_class;
 
 struct ovsp4_table {
-    /* Packet path: constant after creation. */
-    const struct ovsp4_entry *(*lookup)(const struct ovsp4_table *,
-                                        const uint8_t *key);
+    /* Packet path: the lookup (constant after creation) and the default
+     * action (table.h).  First. */
+    struct ovsp4_table_head pp;
+    _Atomic bool actions_moved; /* a modify has moved an entry's action out
+                                 * of the entry (never reset) */
     void (*prefetch)(const struct ovsp4_table *, const uint8_t *const *keys,
-                     uint32_t n);       /* the class's, or NULL */
+                     uint32_t n, const struct ovsp4_entry **results);
+                                /* the class's, or NULL */
     void *impl;                 /* the algorithm's state */
     uint32_t key_len;
     uint32_t kl;                /* key_len rounded up to 8 (>= 8) */
-    _Atomic(const struct ovsp4_action *) default_action;
 
     /* Constant after creation. */
     const struct ovsp4_table_class *class;
@@ -87,6 +92,7 @@ struct ovsp4_table {
 
     /* Control side, under `mutex`. */
     pthread_mutex_t mutex;
+    uint32_t n_ops;                     /* operations, for RCU polling */
     uint32_t n_entries;
     uint64_t next_id;
     struct ovsp4_entry *head, *tail;    /* all entries by id */
@@ -158,10 +164,6 @@ ovsp4_field_top_mask(const struct ovsp4_field_desc *f)
 
 /* --- Prefetching (ovsp4_table_prefetch()) ------------------------------ */
 
-/* Keys an algorithm's prefetch handles per round of stages (its per-key
- * state lives on the stack). */
-#define OVSP4_PREFETCH_CHUNK 32
-
 /* The prefetch helpers are always inlined: gcc deems a function that does
  * nothing but prefetch "const" and deletes the calls to it (gcc 12), so a
  * helper that is not inlined early prefetches nothing. */
@@ -173,23 +175,17 @@ ovsp4_prefetch(const void *p)
     __builtin_prefetch(p, 0, 3);
 }
 
-/* Prefetches the cache lines of [p, p + len), at most 4 of them. */
+/* Prefetches the cache lines of [p, p + last]: a line prefetched twice
+ * costs next to nothing, so no alignment arithmetic. */
 OVSP4_PREFETCH_INLINE void
-ovsp4_prefetch_range(const void *p, size_t len)
+ovsp4_prefetch_span(const void *p, size_t last)
 {
     const char *c = p;
-    size_t span = ((uintptr_t) c & (OVSP4_CACHE_LINE - 1)) + len;
 
-    ovsp4_prefetch(c);
-    if (span > OVSP4_CACHE_LINE) {
-        ovsp4_prefetch(c + OVSP4_CACHE_LINE);
+    for (size_t off = 0; off < last; off += OVSP4_CACHE_LINE) {
+        ovsp4_prefetch(c + off);
     }
-    if (span > 2 * OVSP4_CACHE_LINE) {
-        ovsp4_prefetch(c + 2 * OVSP4_CACHE_LINE);
-    }
-    if (span > 3 * OVSP4_CACHE_LINE) {
-        ovsp4_prefetch(c + 3 * OVSP4_CACHE_LINE);
-    }
+    ovsp4_prefetch(c + last);
 }
 
 /* The entry's inline action: where its action lives until a modify. */
@@ -200,33 +196,52 @@ ovsp4_entry_inline_action(const struct ovsp4_table *t,
     return (const struct ovsp4_action *) ((const char *) e + t->action_offset);
 }
 
-/* The last two stages of an algorithm's prefetch, for `n` entries found by
- * its earlier stages (NULL entries are skipped).  Stage "entry": the lines
- * of each entry that its lookup and the caller read -- the header (the
- * action pointer, the counters), `key_bytes` of the match (what the lookup
- * compares, 0 if nothing) and the inline action with its data.  Stage
- * "action": an action that is not the inline one (after a modify). */
-OVSP4_PREFETCH_INLINE void
-ovsp4_prefetch_entries(const struct ovsp4_table *t,
-                       const struct ovsp4_entry *const *e, uint32_t n,
-                       size_t key_bytes)
-{
-    size_t data = OVSP4_MIN(t->action_data_size, OVSP4_CACHE_LINE);
+/* Keys an algorithm's prefetch handles per round of stages (its per-key
+ * state lives on the stack). */
+#define OVSP4_PREFETCH_CHUNK 32
 
-    for (uint32_t i = 0; i < n; i++) {
-        if (e[i]) {
-            ovsp4_prefetch_range(e[i], offsetof(struct ovsp4_entry, match)
-                                       + key_bytes);
-            ovsp4_prefetch_range(ovsp4_entry_inline_action(t, e[i]),
-                                 sizeof(struct ovsp4_action) + data);
-        }
+/* The last two stages of an algorithm's prefetch.  Stage "entry", for an
+ * entry `e` found by the earlier stages (NULL: nothing): the lines that
+ * its lookup and the caller read -- the header (the action pointer, the
+ * counters), `key_bytes` of the match (what the lookup compares, 0 if
+ * nothing) and the inline action with its data (its first cache line). */
+OVSP4_PREFETCH_INLINE void
+ovsp4_prefetch_entry(const struct ovsp4_table *t, const struct ovsp4_entry *e,
+                     size_t key_bytes)
+{
+    if (e) {
+        size_t act = sizeof(struct ovsp4_action)
+                     + OVSP4_MIN(t->action_data_size, OVSP4_CACHE_LINE) - 1;
+
+        ovsp4_prefetch_span(e, offsetof(struct ovsp4_entry, match)
+                               + key_bytes - 1);
+        ovsp4_prefetch_span(ovsp4_entry_inline_action(t, e), act);
     }
+}
+
+/* Stage "action", once the entries' lines are on their way: an action that
+ * is not the entry's inline one (after a modify).  A table that never had
+ * an entry modified skips it: the stage waits for the entries' lines. */
+OVSP4_PREFETCH_INLINE void
+ovsp4_prefetch_moved_actions(const struct ovsp4_table *t,
+                             const struct ovsp4_entry *const *e, uint32_t n)
+{
+    size_t offset = t->action_offset;
+
+    if (!atomic_load_explicit(&((struct ovsp4_table *) t)->actions_moved,
+                              memory_order_relaxed)) {
+        return;
+    }
+
     for (uint32_t i = 0; i < n; i++) {
         if (e[i]) {
             const struct ovsp4_action *a = ovsp4_entry_action(e[i]);
 
-            if (a != ovsp4_entry_inline_action(t, e[i])) {
-                ovsp4_prefetch_range(a, sizeof(struct ovsp4_action) + data);
+            if (OVSP4_UNLIKELY((const char *) a
+                               != (const char *) e[i] + offset)) {
+                ovsp4_prefetch_span(a, sizeof(struct ovsp4_action)
+                                       + OVSP4_MIN(t->action_data_size,
+                                                   OVSP4_CACHE_LINE) - 1);
             }
         }
     }

@@ -254,7 +254,7 @@ ovsp4_table_create(const struct ovsp4_table_desc *d, struct ovsp4_rcu *rcu,
     }
     pthread_mutex_init(&t->mutex, NULL);
     t->class = class;
-    t->lookup = class->lookup;
+    t->pp.lookup = class->lookup;
     t->prefetch = class->prefetch;
     t->rcu = rcu;
     t->key_len = d->key_len;
@@ -311,7 +311,7 @@ ovsp4_table_create(const struct ovsp4_table_desc *d, struct ovsp4_rcu *rcu,
         free(dflt);
         goto error;
     }
-    atomic_init(&t->default_action, dflt);
+    atomic_init(&t->pp.default_action, dflt);
 
     error = class->init(t);
     if (error) {
@@ -320,7 +320,7 @@ ovsp4_table_create(const struct ovsp4_table_desc *d, struct ovsp4_rcu *rcu,
     return t;
 
 error:
-    free((void *) atomic_load_explicit(&t->default_action,
+    free((void *) atomic_load_explicit(&t->pp.default_action,
                                        memory_order_relaxed));
     entry_free(t->scratch);
     free(t->info_fields);
@@ -343,7 +343,7 @@ ovsp4_table_destroy(struct ovsp4_table *t)
     }
     t->class->destroy(t);
     entry_list_free(t->head);
-    free((void *) atomic_load_explicit(&t->default_action,
+    free((void *) atomic_load_explicit(&t->pp.default_action,
                                        memory_order_relaxed));
     entry_free(t->scratch);
     free(t->info_fields);
@@ -355,26 +355,26 @@ ovsp4_table_destroy(struct ovsp4_table *t)
 
 /* --- Packet path -------------------------------------------------------- */
 
-const struct ovsp4_entry *
-ovsp4_table_lookup(const struct ovsp4_table *t, const uint8_t *key)
-{
-    return t->lookup(t, key);
-}
-
 void
 ovsp4_table_prefetch(const struct ovsp4_table *t, const uint8_t *const *keys,
-                     uint32_t n)
+                     uint32_t n, const struct ovsp4_entry **results)
 {
     if (t->prefetch && n) {
-        t->prefetch(t, keys, n);
+        t->prefetch(t, keys, n, results);
+    } else if (results) {
+        for (uint32_t i = 0; i < n; i++) {
+            results[i] = t->pp.lookup(t, keys[i]);
+        }
     }
 }
 
-const struct ovsp4_action *
-ovsp4_table_default_action(const struct ovsp4_table *t)
+void
+ovsp4_table_prefetch_update(const struct ovsp4_table *t,
+                            const struct ovsp4_match *m)
 {
-    return atomic_load_explicit(&((struct ovsp4_table *) t)->default_action,
-                                memory_order_acquire);
+    if (t->class->prefetch_update && m && m->fields) {
+        t->class->prefetch_update(t, m);
+    }
 }
 
 /* --- Control ------------------------------------------------------------ */
@@ -385,13 +385,21 @@ table_lock(struct ovsp4_table *t)
     pthread_mutex_lock(&t->mutex);
 }
 
-/* Unlocks, then gives the RCU domain a chance to free what earlier
- * operations retired. */
+/* Unlocks, then, every RCU_POLL_OPS operations, gives the RCU domain a
+ * chance to free what earlier operations retired: a poll with callbacks
+ * pending takes the domain's mutex twice, which costs an insert into a
+ * large table a tenth of its time.  (ovsp4_table_run() polls at once.) */
+#define RCU_POLL_OPS 16
+
 static void
 table_unlock(struct ovsp4_table *t)
 {
+    bool poll = ++t->n_ops % RCU_POLL_OPS == 0;
+
     pthread_mutex_unlock(&t->mutex);
-    ovsp4_rcu_poll(t->rcu);
+    if (poll) {
+        ovsp4_rcu_poll(t->rcu);
+    }
 }
 
 /* Canonicalises `m` into the scratch entry and finds the published entry
@@ -484,6 +492,7 @@ ovsp4_table_modify(struct ovsp4_table *t, const struct ovsp4_match *m,
         const struct ovsp4_action *old
             = atomic_load_explicit(&e->action, memory_order_relaxed);
 
+        atomic_store_explicit(&t->actions_moved, true, memory_order_relaxed);
         atomic_store_explicit(&e->action, a, memory_order_release);
         if (e->action_ext) {
             ovsp4_rcu_defer(t->rcu, free, (void *) old);
@@ -640,7 +649,7 @@ ovsp4_table_set_default(struct ovsp4_table *t, uint32_t action_id,
         return OVSP4_E_NOMEM;
     }
     table_lock(t);
-    old = atomic_exchange_explicit(&t->default_action, a,
+    old = atomic_exchange_explicit(&t->pp.default_action, a,
                                    memory_order_acq_rel);
     ovsp4_rcu_defer(t->rcu, free, (void *) old);
     table_unlock(t);

@@ -224,12 +224,29 @@ struct ovsp4_table *ovsp4_table_create(const struct ovsp4_table_desc *,
 /* Frees the table and its entries at once: no reader may be using it. */
 void ovsp4_table_destroy(struct ovsp4_table *);
 
+/* What the packet path reads of every table, its first member: the lookup
+ * and the default action are reached inline, with no call into table.c. */
+struct ovsp4_table_head {
+    const struct ovsp4_entry *(*lookup)(const struct ovsp4_table *,
+                                        const uint8_t *key);
+    _Atomic(const struct ovsp4_action *) default_action;
+};
+
 /* Packet path: the best entry for `key` (key_len bytes), or NULL (then the
  * caller uses the default action). */
-const struct ovsp4_entry *ovsp4_table_lookup(const struct ovsp4_table *,
-                                             const uint8_t *key);
-const struct ovsp4_action *ovsp4_table_default_action(
-    const struct ovsp4_table *);
+static inline const struct ovsp4_entry *
+ovsp4_table_lookup(const struct ovsp4_table *t, const uint8_t *key)
+{
+    return ((const struct ovsp4_table_head *) t)->lookup(t, key);
+}
+
+static inline const struct ovsp4_action *
+ovsp4_table_default_action(const struct ovsp4_table *t)
+{
+    struct ovsp4_table_head *h = (struct ovsp4_table_head *) t;
+
+    return atomic_load_explicit(&h->default_action, memory_order_acquire);
+}
 
 /* Packet path: a hint that lookups of `keys` (n keys of key_len bytes) are
  * coming.  Brings into the cache what those lookups will read -- for LPM_DIR
@@ -243,9 +260,22 @@ const struct ovsp4_action *ovsp4_table_default_action(
  * it), takes no lock, allocates nothing; like lookup it must run in an
  * online reader of the table's RCU domain.  A no-op for the algorithms
  * without a prefetch (NONE, LPM_BSL, TSS).  A key that is not looked up in
- * the end costs time, nothing else. */
+ * the end costs time, nothing else.
+ *
+ * With `results` (n of them), also the lookups themselves: results[i] is
+ * what ovsp4_table_lookup(keys[i]) returns now, found by the walk that
+ * prefetches (the lookups of a batch, side by side, instead of one per
+ * packet with the packet's work in between). */
 void ovsp4_table_prefetch(const struct ovsp4_table *,
-                          const uint8_t *const *keys, uint32_t n);
+                          const uint8_t *const *keys, uint32_t n,
+                          const struct ovsp4_entry **results);
+
+/* A hint that an insert, modify or delete of match `m` is coming (the next
+ * update of a batch, while the caller applies the one before): brings into
+ * the cache the first things it will touch.  Changes nothing; a match that
+ * is not valid is ignored.  Takes no lock, like the packet path. */
+void ovsp4_table_prefetch_update(const struct ovsp4_table *,
+                                 const struct ovsp4_match *m);
 
 /* Control.  Return OVSP4_OK or the error:
  *   insert: OVSP4_E_EXISTS (same match, and priority where the table has

@@ -75,10 +75,11 @@ exact_lookup(const struct ovsp4_table *t, const uint8_t *key)
  * their first hash slots; (2) read the slots and take the first candidate
  * with the key's hash (not compared: a prefetch may guess wrong); (3)
  * prefetch the candidates' headers, keys and actions
- * (ovsp4_prefetch_entries()). */
+ * (ovsp4_prefetch_entry()), then their moved actions
+ * (ovsp4_prefetch_moved_actions()). */
 static void
 exact_prefetch(const struct ovsp4_table *t, const uint8_t *const *keys,
-               uint32_t n)
+               uint32_t n, const struct ovsp4_entry **results)
 {
     const struct exact *x = t->impl;
 
@@ -95,9 +96,32 @@ exact_prefetch(const struct ovsp4_table *t, const uint8_t *const *keys,
             struct ovsp4_rhash_pos pos;
 
             e[i] = ovsp4_rhash_first(&x->index, hash[i], &pos);
+            ovsp4_prefetch_entry(t, e[i], t->key_len);
         }
-        ovsp4_prefetch_entries(t, e, m, t->key_len);
+        ovsp4_prefetch_moved_actions(t, e, m);
+        for (uint32_t i = 0; results && i < m; i++) {
+            /* (the candidates' lines are cached now) */
+            results[base + i] = exact_lookup(t, keys[base + i]);
+        }
     }
+}
+
+/* An update of a key probes the key's hash slot first. */
+static void
+exact_prefetch_update(const struct ovsp4_table *t, const struct ovsp4_match *m)
+{
+    const struct exact *x = t->impl;
+    uint8_t key[OVSP4_TABLE_MAX_KEY];
+
+    for (uint32_t i = 0; i < t->n_fields; i++) {
+        const struct ovsp4_field_desc *f = &t->fields[i];
+
+        if (!m->fields[i].value) {
+            return;
+        }
+        memcpy(key + f->offset, m->fields[i].value, ovsp4_field_bytes(f));
+    }
+    ovsp4_rhash_prefetch(&x->index, ovsp4_hash_bytes(key, t->key_len, t->seed));
 }
 
 static struct ovsp4_entry *
@@ -139,6 +163,7 @@ const struct ovsp4_table_class ovsp4_table_exact_class = {
     .destroy = exact_destroy,
     .lookup = exact_lookup,
     .prefetch = exact_prefetch,
+    .prefetch_update = exact_prefetch_update,
     .find = exact_find,
     .insert = exact_insert,
     .remove = exact_remove,

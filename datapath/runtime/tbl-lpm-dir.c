@@ -161,65 +161,106 @@ dir_lookup(const struct ovsp4_table *t, const uint8_t *key)
 }
 
 /* The lookup of every key, stage by stage: (1) prefetch the first-level
- * slots; (2) read them and prefetch the group slots below, as many rounds
- * as there are group levels, or the next-hop slots; (3) read those and
- * prefetch the entries, then their actions (ovsp4_prefetch_entries()).
- * Each stage runs over a whole chunk of keys before the next, so that the
- * misses of the chunk overlap. */
+ * slots; (2) read them and prefetch the next-hop slots, or for the keys
+ * that meet a group the group slots below, as many rounds as there are
+ * group levels (rare: only those keys take part); (3) read the next-hop
+ * slots and prefetch the entries, then their actions
+ * (ovsp4_prefetch_entry(), ovsp4_prefetch_moved_actions()).  Each stage
+ * runs over a whole chunk of keys before the next, so that the misses of
+ * the chunk overlap. */
 static void
 dir_prefetch(const struct ovsp4_table *t, const uint8_t *const *keys,
-             uint32_t n)
+             uint32_t n, const struct ovsp4_entry **results)
 {
     const struct dir *d = t->impl;
+    const uint32_t s1 = d->s1;
+    const slot_t *const tbl1 = d->tbl1;
 
     for (uint32_t base = 0; base < n; base += OVSP4_PREFETCH_CHUNK) {
         uint32_t m = OVSP4_MIN(n - base, OVSP4_PREFETCH_CHUNK);
-        uint32_t v[OVSP4_PREFETCH_CHUNK], pos[OVSP4_PREFETCH_CHUNK];
-        const slot_t *slot[OVSP4_PREFETCH_CHUNK];   /* to read; or NULL */
+        const slot_t *slot[OVSP4_PREFETCH_CHUNK];
         const nh_t *nhp[OVSP4_PREFETCH_CHUNK];
         const struct ovsp4_entry *e[OVSP4_PREFETCH_CHUNK];
-        bool more;
+        uint8_t deep[OVSP4_PREFETCH_CHUNK];     /* keys in a group */
+        uint32_t n_deep = 0;
 
         for (uint32_t i = 0; i < m; i++) {
-            v[i] = field_bits(d, keys[base + i]);
-            slot[i] = &d->tbl1[v[i] >> (32 - d->s1)];
-            pos[i] = d->s1;
-            nhp[i] = NULL;
+            slot[i] = &tbl1[field_bits(d, keys[base + i]) >> (32 - s1)];
             ovsp4_prefetch(slot[i]);
         }
-        do {
-            more = false;
-            for (uint32_t i = 0; i < m; i++) {
-                uint32_t s;
+        for (uint32_t i = 0; i < m; i++) {
+            uint32_t s = load_slot(slot[i]);
 
-                if (!slot[i]) {
-                    continue;
+            nhp[i] = NULL;
+            if (OVSP4_LIKELY(!(s & DIR_GROUP))) {
+                if (s & DIR_VALID) {
+                    nhp[i] = nh_slot(d, s & DIR_PAYLOAD);
+                    ovsp4_prefetch(nhp[i]);
                 }
-                s = load_slot(slot[i]);
-                if (OVSP4_UNLIKELY(s & DIR_GROUP) && pos[i] < 32) {
-                    slot[i] = group_slot(d, s, v[i], pos[i]);
-                    pos[i] += 8;
+            } else {
+                slot[i] = group_slot(d, s, field_bits(d, keys[base + i]), s1);
+                ovsp4_prefetch(slot[i]);
+                deep[n_deep++] = i;
+            }
+        }
+        for (uint32_t pos = s1 + 8; n_deep; pos += 8) {
+            uint32_t still = 0;
+
+            for (uint32_t j = 0; j < n_deep; j++) {
+                uint32_t i = deep[j];
+                uint32_t s = load_slot(slot[i]);
+
+                if (s & DIR_GROUP) {
+                    slot[i] = group_slot(d, s, field_bits(d, keys[base + i]),
+                                         pos);
                     ovsp4_prefetch(slot[i]);
-                    more = true;
-                } else {
-                    slot[i] = NULL;
-                    if (s & DIR_VALID && !(s & DIR_GROUP)) {
-                        nhp[i] = nh_slot(d, s & DIR_PAYLOAD);
-                        ovsp4_prefetch(nhp[i]);
-                    }
+                    deep[still++] = i;
+                } else if (s & DIR_VALID) {
+                    nhp[i] = nh_slot(d, s & DIR_PAYLOAD);
+                    ovsp4_prefetch(nhp[i]);
                 }
             }
-        } while (more);
+            n_deep = still;
+        }
         for (uint32_t i = 0; i < m; i++) {
             e[i] = nhp[i] ? atomic_load_explicit((nh_t *) nhp[i],
                                                  memory_order_acquire)
                           : NULL;
+            ovsp4_prefetch_entry(t, e[i], 0);
         }
-        ovsp4_prefetch_entries(t, e, m, 0);
+        if (results) {
+            /* (the walk above is dir_lookup()'s, level by level) */
+            memcpy(&results[base], e, m * sizeof *e);
+        }
+        ovsp4_prefetch_moved_actions(t, e, m);
     }
 }
 
 /* --- Control side ------------------------------------------------------- */
+
+static uint32_t prefix_mask32(uint32_t len);
+static uint32_t route_hash(const struct ovsp4_table *, uint32_t p,
+                           uint32_t len);
+
+/* An update of prefix P/len touches P's first-level slot first (and the
+ * slots after it, which the hardware prefetcher follows), and P's place in
+ * the route index. */
+static void
+dir_prefetch_update(const struct ovsp4_table *t, const struct ovsp4_match *m)
+{
+    const struct dir *d = t->impl;
+    const struct ovsp4_field_match *fm = &m->fields[t->lpm_field];
+    uint32_t len = fm->prefix_len, p;
+
+    if (!fm->value || len > d->width) {
+        return;
+    }
+    p = (ovsp4_load_be_u32(fm->value, d->field_bytes) << d->shift)
+        & prefix_mask32(len);
+    ovsp4_prefetch(&d->tbl1[p >> (32 - d->s1)]);
+    ovsp4_rhash_prefetch(&d->routes, route_hash(t, p, len));
+}
+
 
 static slot_t *
 group_slots(const struct dir *d, uint32_t g)
@@ -614,6 +655,14 @@ dir_init(struct ovsp4_table *t)
     d->s1 = OVSP4_MIN(f->width, t->max_size >= LARGE_TABLE ? 24u : 16u);
     d->tbl1_bytes = ((size_t) 1 << d->s1) * sizeof(slot_t);
     d->tbl1 = ovsp4_big_alloc(d->tbl1_bytes);
+    if (d->tbl1 && t->max_size >= LARGE_TABLE) {
+        /* A large table's routes spread over all of its first level: its
+         * pages are faulted in now, as DPDK's rte_lpm allocates its tbl24,
+         * not by the first inserts (zero-filled pages cost an insert of
+         * the first 100k routes half its time, and more in a VM whose
+         * memory is backed lazily). */
+        ovsp4_big_populate(d->tbl1, d->tbl1_bytes);
+    }
     d->gdir = ovsp4_big_alloc(N_GDIR * sizeof *d->gdir);
     d->ndir = calloc(N_NDIR, sizeof *d->ndir);
     ovsp4_idpool_init(&d->groups, DIR_MAX_IDX);
@@ -643,6 +692,7 @@ const struct ovsp4_table_class ovsp4_table_lpm_dir_class = {
     .destroy = dir_destroy,
     .lookup = dir_lookup,
     .prefetch = dir_prefetch,
+    .prefetch_update = dir_prefetch_update,
     .find = dir_find,
     .insert = dir_insert,
     .remove = dir_remove,

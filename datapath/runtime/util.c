@@ -29,6 +29,19 @@ ovsp4_big_alloc(size_t size)
 }
 
 void
+ovsp4_big_populate(void *p, size_t size)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (!madvise(p, size, MADV_POPULATE_WRITE)) {
+        return;
+    }
+#endif
+    for (size_t off = 0; off < size; off += 4096) {
+        ((volatile char *) p)[off] = 0;
+    }
+}
+
+void
 ovsp4_big_free(void *p, size_t size)
 {
     if (p) {

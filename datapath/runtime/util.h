@@ -179,6 +179,9 @@ ovsp4_round_up_pow2(uint32_t x)
  * are backed by transparent huge pages where the kernel allows it, which
  * cuts the TLB misses of random lookups. */
 void *ovsp4_big_alloc(size_t size);
+/* Faults in (zeroed) the pages of [p, p + size) of a big allocation now, so
+ * that the first writes to them do not pay for it later. */
+void ovsp4_big_populate(void *p, size_t size);
 void ovsp4_big_free(void *p, size_t size);
 
 #endif /* OVSP4_RT_UTIL_H */

@@ -54,28 +54,56 @@ wire_take(struct wire_reader *r, size_t n)
     return p;
 }
 
-static inline uint64_t
-wire_get_le(struct wire_reader *r, unsigned int n)
+/* Little-endian integers of 1, 2, 4 or 8 bytes, as one load (gcc does not
+ * turn a loop over the bytes into one). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define WIRE_LE16(X) __builtin_bswap16(X)
+#define WIRE_LE32(X) __builtin_bswap32(X)
+#define WIRE_LE64(X) __builtin_bswap64(X)
+#else
+#define WIRE_LE16(X) (X)
+#define WIRE_LE32(X) (X)
+#define WIRE_LE64(X) (X)
+#endif
+
+static inline uint8_t wire_u8(struct wire_reader *r)
 {
-    const uint8_t *p = wire_take(r, n);
+    const uint8_t *p = wire_take(r, 1);
+    return p ? p[0] : 0;
+}
+
+static inline uint16_t wire_u16(struct wire_reader *r)
+{
+    const uint8_t *p = wire_take(r, 2);
+    uint16_t v = 0;
+
+    if (p) {
+        memcpy(&v, p, 2);
+    }
+    return WIRE_LE16(v);
+}
+
+static inline uint32_t wire_u32(struct wire_reader *r)
+{
+    const uint8_t *p = wire_take(r, 4);
+    uint32_t v = 0;
+
+    if (p) {
+        memcpy(&v, p, 4);
+    }
+    return WIRE_LE32(v);
+}
+
+static inline uint64_t wire_u64(struct wire_reader *r)
+{
+    const uint8_t *p = wire_take(r, 8);
     uint64_t v = 0;
 
     if (p) {
-        for (unsigned int i = n; i-- > 0;) {
-            v = (v << 8) | p[i];
-        }
+        memcpy(&v, p, 8);
     }
-    return v;
+    return WIRE_LE64(v);
 }
-
-static inline uint8_t wire_u8(struct wire_reader *r)
-{ return (uint8_t) wire_get_le(r, 1); }
-static inline uint16_t wire_u16(struct wire_reader *r)
-{ return (uint16_t) wire_get_le(r, 2); }
-static inline uint32_t wire_u32(struct wire_reader *r)
-{ return (uint32_t) wire_get_le(r, 4); }
-static inline uint64_t wire_u64(struct wire_reader *r)
-{ return wire_get_le(r, 8); }
 static inline int32_t wire_i32(struct wire_reader *r)
 { return (int32_t) wire_u32(r); }
 
@@ -121,28 +149,47 @@ wire_put(struct wire_writer *w, size_t n)
     return p;
 }
 
-static inline void
-wire_put_le(struct wire_writer *w, uint64_t v, unsigned int n)
+static inline void wire_put_u8(struct wire_writer *w, uint8_t v)
 {
-    uint8_t *p = wire_put(w, n);
+    uint8_t *p = wire_put(w, 1);
 
     if (p) {
-        for (unsigned int i = 0; i < n; i++) {
-            p[i] = (uint8_t) (v >> (8 * i));
-        }
+        p[0] = v;
     }
 }
 
-static inline void wire_put_u8(struct wire_writer *w, uint8_t v)
-{ wire_put_le(w, v, 1); }
 static inline void wire_put_u16(struct wire_writer *w, uint16_t v)
-{ wire_put_le(w, v, 2); }
+{
+    uint8_t *p = wire_put(w, 2);
+
+    if (p) {
+        v = WIRE_LE16(v);
+        memcpy(p, &v, 2);
+    }
+}
+
 static inline void wire_put_u32(struct wire_writer *w, uint32_t v)
-{ wire_put_le(w, v, 4); }
+{
+    uint8_t *p = wire_put(w, 4);
+
+    if (p) {
+        v = WIRE_LE32(v);
+        memcpy(p, &v, 4);
+    }
+}
+
 static inline void wire_put_u64(struct wire_writer *w, uint64_t v)
-{ wire_put_le(w, v, 8); }
+{
+    uint8_t *p = wire_put(w, 8);
+
+    if (p) {
+        v = WIRE_LE64(v);
+        memcpy(p, &v, 8);
+    }
+}
+
 static inline void wire_put_i32(struct wire_writer *w, int32_t v)
-{ wire_put_le(w, (uint32_t) v, 4); }
+{ wire_put_u32(w, (uint32_t) v); }
 
 static inline void
 wire_put_bytes(struct wire_writer *w, const void *data, uint32_t len)
@@ -175,9 +222,8 @@ static inline void
 wire_patch_u32(struct wire_writer *w, size_t at, uint32_t v)
 {
     if (at + 4 <= w->len) {
-        for (unsigned int i = 0; i < 4; i++) {
-            w->buf[at + i] = (uint8_t) (v >> (8 * i));
-        }
+        v = WIRE_LE32(v);
+        memcpy(w->buf + at, &v, 4);
     }
 }
 

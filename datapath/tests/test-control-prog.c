@@ -146,7 +146,7 @@ be16(const uint8_t *p)
 }
 
 static void
-process(struct ovsp4_rt_thread *t, struct ovsp4_packet *pkt, uint16_t idx)
+process_one(struct ovsp4_rt_thread *t, struct ovsp4_packet *pkt, uint16_t idx)
 {
     const struct ovsp4_rt_objects *o = ovsp4_rt_objects(t);
     uint64_t now = ovsp4_rt_now(t);
@@ -271,6 +271,16 @@ process(struct ovsp4_rt_thread *t, struct ovsp4_packet *pkt, uint16_t idx)
     }
     if (pkt->data[7 < pkt->len ? 7 : 0] == 0xee) {
         ovsp4_rt_log(t, "saw 0xee");
+    }
+}
+
+static void
+process(struct ovsp4_rt_thread *t, struct ovsp4_packet *pkts, uint32_t n,
+        uint32_t first)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        ovsp4_rt_hot(t)->cur_input = first + i;
+        process_one(t, &pkts[i], (uint16_t) (first + i));
     }
 }
 

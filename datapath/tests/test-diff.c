@@ -160,11 +160,19 @@ check_lookups(struct diff *d, int n)
             memcpy(keys[i], key, len);
             before[i] = ovsp4_table_lookup(d->t, keys[i]);
         }
-        ovsp4_table_prefetch(d->t, (const uint8_t *const *) keys, m);
+        const struct ovsp4_entry *found[PF_BATCH];
+        bool with_results = rng_below(&d->rng, 2);
+
+        ovsp4_table_prefetch(d->t, (const uint8_t *const *) keys, m,
+                             with_results ? found : NULL);
         for (int i = 0; i < m; i++) {
             if (ovsp4_table_lookup(d->t, keys[i]) != before[i]) {
                 test_fail(__FILE__, __LINE__, "%s: a prefetch changed a "
                           "lookup", d->shape->name);
+            }
+            if (with_results && found[i] != before[i]) {
+                test_fail(__FILE__, __LINE__, "%s: a prefetch's result is "
+                          "not the lookup's", d->shape->name);
             }
             check_lookup(d, keys[i]);
             free(keys[i]);

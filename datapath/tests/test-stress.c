@@ -119,9 +119,15 @@ reader(void *arg_)
         }
         /* What the pipelines do: the prefetch reads the structures the
          * writer is changing, as lookups do. */
-        ovsp4_table_prefetch(s->t, kp, BATCH);
-        for (int i = 0; i < BATCH; i++) {
-            held[i] = ovsp4_table_lookup(s->t, keys[i]);
+        if ((n / BATCH) % 2) {
+            ovsp4_table_prefetch(s->t, kp, BATCH, NULL);
+            for (int i = 0; i < BATCH; i++) {
+                held[i] = ovsp4_table_lookup(s->t, keys[i]);
+            }
+        } else {
+            /* The lookups done by the prefetch, as the pipelines' hint
+             * does: the entries are checked like the lookups'. */
+            ovsp4_table_prefetch(s->t, kp, BATCH, held);
         }
         dflt = ovsp4_table_default_action(s->t);
         for (int i = 0; i < BATCH; i++) {

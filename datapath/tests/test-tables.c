@@ -574,9 +574,16 @@ prefetch_check(struct ovsp4_table *t, uint8_t (*keys)[4], uint32_t n)
         kp[i] = keys[i];
         before[i] = ovsp4_table_lookup(t, keys[i]);
     }
-    ovsp4_table_prefetch(t, kp, n);
+    ovsp4_table_prefetch(t, kp, n, NULL);
     for (uint32_t i = 0; i < n; i++) {
         CHECK(ovsp4_table_lookup(t, keys[i]) == before[i]);
+    }
+
+    const struct ovsp4_entry *found[200];
+
+    ovsp4_table_prefetch(t, kp, n, found);
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK(found[i] == before[i]);
     }
 }
 
@@ -593,8 +600,11 @@ test_prefetch(void)
     struct ovsp4_table *keyless = create(&env, NULL, 0, 0, 1, NULL);
     uint8_t keys[200][4];
 
-    ovsp4_table_prefetch(keyless, NULL, 0);
-    ovsp4_table_prefetch(keyless, (const uint8_t *const[]) { NULL }, 1);
+    ovsp4_table_prefetch(keyless, NULL, 0, NULL);
+    ovsp4_table_prefetch(keyless, (const uint8_t *const[]) { NULL }, 1, NULL);
+    const struct ovsp4_entry *one[1] = { (const void *) &one };
+    ovsp4_table_prefetch(keyless, (const uint8_t *const[]) { NULL }, 1, one);
+    CHECK(!one[0]);
     for (uint32_t i = 0; i < 200; i++) {
         keys[i][0] = 10;
         keys[i][1] = (uint8_t) (i % 3);
@@ -608,7 +618,7 @@ test_prefetch(void)
                                 ? create(&env, lf, 1, 4, max_size, NULL)
                                 : create(&env, ef, 1, 4, max_size, NULL);
 
-        ovsp4_table_prefetch(t, NULL, 0);
+        ovsp4_table_prefetch(t, NULL, 0, NULL);
         prefetch_check(t, keys, 200);           /* empty */
         for (uint32_t i = 0; i < 200; i += 2) {
             uint8_t v[4];

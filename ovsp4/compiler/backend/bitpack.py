@@ -64,11 +64,15 @@ def _aligned(group: list[Field]) -> bool:
     return first.bit % 8 == 0 and (last.bit + last.num.width) % 8 == 0
 
 
-def store(buf: str, fields: list[Field]) -> list[str]:
+def store(buf: str, fields: list[Field], only: set[int] | None = None) -> list[str]:
     """Statements storing each field's value (its unsigned bits, nothing
-    above its width) into `buf` at its bit offset."""
+    above its width) into `buf` at its bit offset; with `only` (indices in
+    `fields`), just the groups of bytes holding those fields."""
     lines = []
+    index = {id(f): i for i, f in enumerate(fields)}
     for group in _groups(fields):
+        if only is not None and not any(index[id(f)] in only for f in group):
+            continue
         first, last = group[0], group[-1]
         if len(group) == 1 and first.num.cls != "small":
             n = first.num
@@ -136,7 +140,11 @@ def _field(word: str, shift: int, n: Num, avail: int) -> str:
 def words16(fields: list[Field]) -> list[str]:
     """The big-endian 16-bit words the fields form when packed (the last
     one padded with zero bits), as C expressions of the field values --
-    for the Internet checksum without a byte buffer."""
+    for the Internet checksum without a byte buffer.  The pieces of a word
+    occupy disjoint bits, so they are added rather than or-ed: gcc merges
+    `(a << 8) | b` of two adjacent byte fields into one 16-bit load, which
+    stalls when an action has just stored one of them (a store cannot be
+    forwarded to a wider load); a sum it leaves alone."""
     total = sum(f.num.width for f in fields)
     words = []
     for k in range((total + 15) // 16):
@@ -151,7 +159,7 @@ def words16(fields: list[Field]) -> list[str]:
             part = _slice64(f.code, f.num, bottom, end - start)
             shift = hi - end
             terms.append(f"({part} << {shift})" if shift else part)
-        words.append(" | ".join(terms))
+        words.append(" + ".join(terms))
     return words
 
 

@@ -26,6 +26,10 @@ from ovsp4.compiler.driver import CompiledProgram
 
 CFLAGS = ("-std=gnu11", "-O2", "-fPIC", "-Wall", "-pthread")
 RUNTIME_CFLAGS = ("-std=gnu11", "-O2", "-fPIC", "-Wall", "-pthread")
+# The runtime's symbols stay inside the pipeline: the .so exports only its
+# entry point (OVSP4_PIPELINE_SYMBOL), and calls into the runtime are direct
+# calls, not calls through the PLT.
+LDFLAGS = ("-Wl,--exclude-libs,ALL",)
 
 
 class BuildError(RuntimeError):
@@ -133,7 +137,7 @@ def compile_c(
     """Compile C source into a pipeline .so (or, `object_only`, a .o),
     through the cache. Returns its path."""
     rt_key = runtime_hash()
-    key = pipeline_key(source, cflags + (("-c",) if object_only else ()), rt_key)
+    key = pipeline_key(source, cflags + (("-c",) if object_only else LDFLAGS), rt_key)
     out_dir = cache_dir() / "pipelines" / key
     out = out_dir / (name + (".o" if object_only else ".so"))
     if out.is_file():
@@ -153,6 +157,7 @@ def compile_c(
             *include_flags(),
             str(c_file),
             str(lib),
+            *LDFLAGS,
             "-o",
             str(tmp),
             "-lm",

@@ -16,13 +16,15 @@ signed ones sign-extended from bit W-1, so that C comparisons and
 equality work unchanged.
 
 Aggregates are C structs: a header has an `ovsp4_valid` byte before its
-fields, a header stack `elem[N + 1]` (the extra element absorbs accesses
+fields (and `ovsp4_src`, where it was extracted from, when the deparser can
+emit it partially: deparsers.py), a header stack `elem[N + 1]` (the extra element absorbs accesses
 with an out-of-range run-time index) and `next` (BMv2's nextIndex), a
 tuple `f0..fN`, a varbit `len` (bits) and the bytes, left-aligned.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ovsp4.compiler.backend.cnames import NameTable, c_ident, field_ident
@@ -111,6 +113,9 @@ class CTypes:
 
     def __init__(self, names: NameTable) -> None:
         self.names = names
+        # header types whose struct records where they were extracted from
+        # (`ovsp4_src`: deparsers.py's partial emission); set by ProgramGen
+        self.tracks_source: Callable[[HeaderType], bool] = lambda t: False
         self._names: dict[P4Type, str] = {}
         self.structs: list[StructDef] = []
         self.wide_limbs: set[int] = set()
@@ -201,6 +206,8 @@ class CTypes:
             members: list[tuple[str, str]] = []
             if kind == "header":
                 members.append(("uint8_t ovsp4_valid", ""))
+                if self.tracks_source(t):  # type: ignore[arg-type]
+                    members.append(("const uint8_t *ovsp4_src", "extracted from here (NULL: not)"))
             for fname, ftype in struct_fields(t):
                 members.append(
                     (f"{self.storage(ftype, t.decl.loc)} {field_ident(fname)}", str(ftype))

@@ -44,6 +44,73 @@ class DeparserGen:
         self.prog = prog
         self.helpers: list[CFunc] = []
         self._emit: dict[HeaderType, str] = {}
+        self._partial: dict[HeaderType, set[int] | None] = {}
+        self._emit_partial: dict[HeaderType, str] = {}
+
+    # -- partial emission ----------------------------------------------------------
+
+    def _written_items(self, t: HeaderType) -> set[int] | None:
+        """The fields (indices in the header's layout) that may change after
+        extraction (headerwrites.py), when emitting only their byte groups
+        writes less than the whole header; else None."""
+        if t in self._partial:
+            return self._partial[t]
+        result: set[int] | None = None
+        written = self.prog.header_writes.written(t)
+        try:
+            layout = header_layout(self.prog, t, None)
+        except UnsupportedError:
+            layout = []
+        if (
+            written is not None
+            and layout
+            and not any(isinstance(ft, VarbitType) for _, ft, _ in layout)
+            and sum(w for _, _, w in layout) % 8 == 0
+        ):
+            members = {member for name, member, _ in self.prog.ctypes.fields(t) if name in written}
+            only = {i for i, (path, _, _) in enumerate(layout) if path.split(".")[0] in members}
+            fields = bitpack.layout([("x", field_num(ft, w)) for _, ft, w in layout])
+            if len(bitpack.store("p", fields, only)) < len(bitpack.store("p", fields)):
+                result = only
+        self._partial[t] = result
+        return result
+
+    def partial_emit_possible(self, t: HeaderType) -> bool:
+        """Whether a header of type `t` emitted where it was extracted from
+        may skip fields (then its struct records `ovsp4_src`)."""
+        return self._written_items(t) is not None
+
+    def emit_partial_fn(self, t: HeaderType, loc: SourceLocation | None) -> str:
+        """`void fn(uint8_t *p, const struct H *h)`: the byte groups of the
+        fields that may have changed since `h` was extracted from `p`."""
+        fn = self._emit_partial.get(t)
+        if fn is not None:
+            return fn
+        only = self._written_items(t)
+        assert only is not None
+        layout = header_layout(self.prog, t, loc)
+        fn = self.prog.names.fresh(f"emit_changed_{t.name}")
+        self._emit_partial[t] = fn
+        ctype = self.prog.ctypes.storage(t, loc)
+        items = []
+        for member, ft, w in layout:
+            n = field_num(ft, w)
+            code = f"h->{member}"
+            if n.cls == "small" and not n.signed:
+                code = f"(uint64_t) {code}"
+            items.append((scalar.unsigned_bits(code, n), n))
+        body = bitpack.store("p", bitpack.layout(items), only)
+        self.helpers.append(
+            CFunc(
+                fn,
+                "void",
+                ["uint8_t *p", f"const {ctype} *h"],
+                body or ["(void) p;", "(void) h;"],
+                f"header {t.name}: the fields that may have changed",
+                inline=True,
+            )
+        )
+        return fn
 
     def emit_fn(self, t: HeaderType, loc: SourceLocation | None) -> str:
         """`uint32_t fn(uint8_t *p, const struct H *h)`: writes the header's
@@ -119,6 +186,23 @@ class DeparserGen:
                     "ctx->emit_overflow = true;",
                     f"    else if (ctx->out) {fn}(ctx->out + ctx->out_len, &{code});",
                     "    ctx->out_len += n;",
+                    "}",
+                ]
+            if self.partial_emit_possible(t):
+                # over the very bytes it was extracted from, in the first
+                # pass over the input buffer: only what may have changed
+                partial = self.emit_partial_fn(t, e.loc)
+                return [
+                    f"if ({code}.ovsp4_valid) {{",
+                    f"    if (OVSP4_UNLIKELY(ctx->out_len + {size} > ctx->out_cap)) "
+                    "ctx->emit_overflow = true;",
+                    "    else if (ctx->out) {",
+                    "        uint8_t *p = ctx->out + ctx->out_len;",
+                    f"        if (ctx->emit_in_place && p == {code}.ovsp4_src) "
+                    f"{partial}(p, &{code});",
+                    f"        else {fn}(p, &{code});",
+                    "    }",
+                    f"    ctx->out_len += {size};",
                     "}",
                 ]
             return [

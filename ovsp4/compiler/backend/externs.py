@@ -438,6 +438,7 @@ class ExternGen:
         return f"(uint32_t) {self._u64(x)}"
 
     def _f_clone(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("clone")
         return CallCode(
             [
                 f"ctx->clone_session = {self._session(_arg(e, 1))};",
@@ -454,6 +455,7 @@ class ExternGen:
         return v
 
     def _f_clone_preserving_field_list(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("clone")
         fl = self._field_list_index(_arg(e, 2))
         return CallCode(
             [
@@ -464,6 +466,7 @@ class ExternGen:
         )
 
     def _f_clone3(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("clone")
         fl = self.prog.field_lists.from_data(self.gen, _arg(e, 2))
         return CallCode(
             [
@@ -474,22 +477,27 @@ class ExternGen:
         )
 
     def _f_resubmit_preserving_field_list(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("resubmit")
         fl = self._field_list_index(_arg(e, 0))
         return CallCode(["ctx->resubmit = true;", f"ctx->resubmit_fl = {fl};"])
 
     def _f_resubmit(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("resubmit")
         fl = self.prog.field_lists.from_data(self.gen, _arg(e, 0))
         return CallCode(["ctx->resubmit = true;", f"ctx->resubmit_fl = {fl};"])
 
     def _f_recirculate_preserving_field_list(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("recirculate")
         fl = self._field_list_index(_arg(e, 0))
         return CallCode(["ctx->recirculate = true;", f"ctx->recirculate_fl = {fl};"])
 
     def _f_recirculate(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("recirculate")
         fl = self.prog.field_lists.from_data(self.gen, _arg(e, 0))
         return CallCode(["ctx->recirculate = true;", f"ctx->recirculate_fl = {fl};"])
 
     def _f_truncate(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("truncate")
         # BMv2: the smallest length asked for wins
         n = self.env.fresh("len")
         return CallCode(
@@ -502,6 +510,7 @@ class ExternGen:
         )
 
     def _f_digest(self, e: nodes.MethodCall) -> CallCode:
+        self.prog.uses.add("digest")
         data = _arg(e, 1)
         t = self.gen.t(data.type)
         index, members = self.prog.digest_index(t, e)

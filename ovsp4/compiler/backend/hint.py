@@ -10,7 +10,9 @@ v1model.c.j2): for each packet of the batch it runs the program's parser
 into a scratch state, builds the key of the first table the ingress
 control applies, and hands all the keys to ovsp4_table_prefetch(), which
 walks the lookups of the whole batch level by level with prefetches so
-that their misses overlap.
+that their misses overlap, and returns their results: the table's apply
+takes the result of its packet when it builds the same key
+(`v1_table_lookup()` in templates/v1model_ctx.h.j2).
 
 A hint is only a hint. It has no side effect at all -- the parser and the
 key write the scratch state only -- and a key that differs from the one

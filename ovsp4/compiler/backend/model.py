@@ -23,6 +23,7 @@ class CFunc:
     comment: str = ""
     loc: SourceLocation | None = None
     inline: bool = False
+    always_inline: bool = False  # (a v1model block the architecture calls once)
 
     @property
     def signature(self) -> str:
@@ -32,7 +33,13 @@ class CFunc:
     @property
     def prototype(self) -> str:
         params = ", ".join(self.params) or "void"
-        inline = "inline " if self.inline else ""
+        inline = (
+            "inline OVSP4_ALWAYS_INLINE "
+            if self.always_inline
+            else "inline "
+            if self.inline
+            else ""
+        )
         return f"static {inline}{self.ret} {self.name}({params});"
 
     @property

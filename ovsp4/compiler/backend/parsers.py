@@ -93,6 +93,43 @@ def header_layout(
     return out
 
 
+def _successors(state: nodes.ParserState) -> list[str]:
+    tr = state.transition
+    if tr is None:
+        return []
+    if isinstance(tr, nodes.PathExpression):
+        return [tr.name]
+    if isinstance(tr, nodes.SelectExpression):
+        return [case.state.name for case in tr.cases]
+    return []
+
+
+def _has_loop(decl: nodes.ParserDecl) -> bool:
+    """Whether a path of transitions from `start` comes back to a state
+    (depth-first, without recursion: parsers may have many states)."""
+    states = {s.name: s for s in decl.states}
+    if "start" not in states:
+        return False
+    colour: dict[str, int] = {"start": 1}  # 1 on the path, 2 done
+    stack = [("start", iter(_successors(states["start"])))]
+    while stack:
+        name, it = stack[-1]
+        nxt = next(it, None)
+        if nxt is None:
+            colour[name] = 2
+            stack.pop()
+            continue
+        if nxt not in states:
+            continue
+        c = colour.get(nxt, 0)
+        if c == 1:
+            return True
+        if c == 0:
+            colour[nxt] = 1
+            stack.append((nxt, iter(_successors(states[nxt]))))
+    return False
+
+
 class ParserGen:
     """Per program: parser functions and the extract helpers they share."""
 
@@ -120,6 +157,8 @@ class ParserGen:
         ctype = self.prog.ctypes.storage(t, loc)
         items = [(f"h->{member}", field_num(ft, w)) for member, ft, w in layout]
         body = ["h->ovsp4_valid = 1;", *bitpack.load("p", bitpack.layout(items))]
+        if self.prog.deparsers.partial_emit_possible(t):
+            body.append("h->ovsp4_src = p;")  # (deparsers.py: partial emission)
         bit = sum(w for _, _, w in layout)
         self.helpers.append(
             CFunc(
@@ -255,7 +294,10 @@ class ParserGen:
                 continue
             else:
                 raise UnsupportedError(f"'{type(local).__name__}' in a parser", local.loc)
-        body.append("uint32_t ovsp4_steps = 0;")
+        # Only a parser whose states form a loop can run into ParserTimeout.
+        looping = _has_loop(decl) or len(decl.states) >= MAX_TRANSITIONS
+        if looping:
+            body.append("uint32_t ovsp4_steps = 0;")
         body.append("goto state_start;")
         labels = {s.name: f"state_{c_ident(s.name)}" for s in decl.states}
         labels["accept"] = "ovsp4_accept"
@@ -264,11 +306,12 @@ class ParserGen:
             if state.name in ("accept", "reject"):
                 continue
             body.append(f"{labels[state.name]}: OVSP4_UNUSED; /* {state.name} */")
-            body.append(
-                f"{INDENT}if (OVSP4_UNLIKELY(++ovsp4_steps > {MAX_TRANSITIONS})) "
-                f"{{ ctx->parser_error = {self.prog.error_code('ParserTimeout')}; "
-                "goto ovsp4_stop; }"
-            )
+            if looping:
+                body.append(
+                    f"{INDENT}if (OVSP4_UNLIKELY(++ovsp4_steps > {MAX_TRANSITIONS})) "
+                    f"{{ ctx->parser_error = {self.prog.error_code('ParserTimeout')}; "
+                    "goto ovsp4_stop; }"
+                )
             inner = sg.child()
             state_lines: list[str] = []
             for comp in state.components:

@@ -17,6 +17,7 @@ from ovsp4.compiler.backend.ctype_map import CTypes, bits_of, strip_newtype
 from ovsp4.compiler.backend.deparsers import DeparserGen
 from ovsp4.compiler.backend.env import Binding, Env
 from ovsp4.compiler.backend.exprs import ExprGen
+from ovsp4.compiler.backend.headerwrites import HeaderWrites
 from ovsp4.compiler.backend.model import CFunc
 from ovsp4.compiler.backend.parsers import ParserGen
 from ovsp4.compiler.backend.stmts import StmtGen, local_name, reset_code
@@ -132,8 +133,10 @@ class ProgramGen:
         for reserved in ("ctx", "f", "process", "program"):
             self.names.reserve(reserved)
         self.ctypes = CTypes(self.names)
+        self.header_writes = HeaderWrites(self.toplevel.program)
         self.parsers = ParserGen(self)
         self.deparsers = DeparserGen(self)
+        self.ctypes.tracks_source = self.deparsers.partial_emit_possible
         self.tables = TableGen(self)
         from ovsp4.compiler.backend.fieldlists import FieldLists
 
@@ -148,6 +151,10 @@ class ProgramGen:
         self.parser_fns: list[CFunc] = []
         self._fn_names: dict[object, str] = {}
         self._may_exit: dict[int, bool] = {}
+        # what the lowered code asks of the architecture ("clone",
+        # "resubmit", "recirculate", "truncate", "digest", "exit", "abort"):
+        # the v1model template compiles out the paths of the rest
+        self.uses: set[str] = set()
         self._errors = self._error_codes()
         self._collect_descriptor()
 

@@ -186,6 +186,7 @@ class StmtGen:
     def _s_ExitStatement(self, s: nodes.ExitStatement) -> list[str]:
         if self.env.exit_code is None:
             raise UnsupportedError("'exit' here", s.loc)
+        self.env.prog.uses.add("exit")
         return ["ctx->exited = true;", self.env.exit_code]
 
     def _s_ReturnStatement(self, s: nodes.ReturnStatement) -> list[str]:
@@ -281,6 +282,7 @@ class StmtGen:
         # MAX_LOOP_ITERATIONS the packet is dropped, as if by an `exit`.
         if self.env.exit_code is None:
             raise UnsupportedError("a 'for' loop here (it could not stop a runaway)", s.loc)
+        self.env.prog.uses.update(("exit", "abort"))
         iters = self.env.fresh("ovsp4_iters")
         lines.append(f"uint32_t {iters} = 0;")
         lines.append(f"while ({cond}) {{")

@@ -286,7 +286,10 @@ class TableGen:
             key_lines.append(f"{key_fn}(ctx, f, key);")
         body_tail: list[str] = []
         if desc.fields:
-            body_tail.append("const struct ovsp4_entry *entry = ovsp4_table_lookup(tbl, key);")
+            body_tail.append(
+                f"const struct ovsp4_entry *entry = v1_table_lookup(ctx, {desc.index}, tbl, key, "
+                f"{desc.key_len});"
+            )
         else:
             body_tail.append("const struct ovsp4_entry *entry = NULL; /* no key: always miss */")
         body_tail += [

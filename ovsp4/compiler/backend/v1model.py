@@ -26,6 +26,9 @@ from ovsp4.compiler.ir.blocks import ControlBlock, ParserBlock
 
 BLOCKS = ("p", "vr", "ig", "eg", "ck", "dep")
 
+# ProgramGen.uses: the context flags a program may set.
+USES = ("clone", "resubmit", "recirculate", "truncate", "digest", "exit", "abort")
+
 INSTANCE_TYPES = {
     "NORMAL": 0,
     "INGRESS_CLONE": 1,
@@ -54,6 +57,7 @@ class V1Model:
     has_packet_in: bool
     instance_types: dict[str, int]
     hint: LookupHint | None  # the batch's lookup hint (hint.py), if any
+    uses: dict[str, bool]  # what the program asks of the architecture (ProgramGen.uses)
 
 
 def lower_v1model(prog: ProgramGen) -> V1Model:
@@ -94,6 +98,11 @@ def lower_v1model(prog: ProgramGen) -> V1Model:
         "compute": prog.control_fn(controls["ck"]),  # type: ignore[arg-type]
         "deparser": prog.control_fn(controls["dep"]),  # type: ignore[arg-type]
     }
+    # computeChecksum and the deparser run once per packet copy, from one
+    # place in v1_egress(): inlined there, they share its registers
+    for fn in prog.controls:
+        if fn.name in (names["compute"], names["deparser"]):
+            fn.always_inline = True
     # field lists: the pipeline controls' parameters are the state's members
     state_params: dict[int, str] = {}
     for k in ("ig", "eg"):
@@ -115,4 +124,5 @@ def lower_v1model(prog: ProgramGen) -> V1Model:
         has_packet_in=prog.packet_in is not None,
         instance_types=INSTANCE_TYPES,
         hint=hint,
+        uses={k: k in prog.uses for k in USES},
     )
