@@ -92,14 +92,7 @@ class DeparserGen:
         fn = self.prog.names.fresh(f"emit_changed_{t.name}")
         self._emit_partial[t] = fn
         ctype = self.prog.ctypes.storage(t, loc)
-        items = []
-        for member, ft, w in layout:
-            n = field_num(ft, w)
-            code = f"h->{member}"
-            if n.cls == "small" and not n.signed:
-                code = f"(uint64_t) {code}"
-            items.append((scalar.unsigned_bits(code, n), n))
-        body = bitpack.store("p", bitpack.layout(items), only)
+        body = bitpack.store("p", bitpack.layout(_field_items(layout)), only)
         self.helpers.append(
             CFunc(
                 fn,
@@ -127,14 +120,7 @@ class DeparserGen:
         varbit: str | None = None
         if not any(isinstance(ft, VarbitType) for _, ft, _ in layout):
             # fixed layout: whole-byte groups of fields, stored once each
-            items = []
-            for member, ft, w in layout:
-                n = field_num(ft, w)
-                code = f"h->{member}"
-                if n.cls == "small" and not n.signed:
-                    code = f"(uint64_t) {code}"
-                items.append((scalar.unsigned_bits(code, n), n))
-            body += bitpack.store("p", bitpack.layout(items))
+            body += bitpack.store("p", bitpack.layout(_field_items(layout)))
             fixed = sum(w for _, _, w in layout)
             layout = []
         for member, ft, w in layout:
@@ -224,3 +210,16 @@ class DeparserGen:
                 out.extend(self.emit(f"{code}.{member}", ft, e))
             return out
         raise UnsupportedError(f"emitting a value of type {t}", e.loc)
+
+
+def _field_items(layout: list) -> list:  # type: ignore[type-arg]
+    """The (value code, numeric kind) of each field of a fixed header
+    layout, as bitpack.layout() takes them: `h->member`, unsigned."""
+    items = []
+    for member, ft, w in layout:
+        n = field_num(ft, w)
+        code = f"h->{member}"
+        if n.cls == "small" and not n.signed:
+            code = f"(uint64_t) {code}"
+        items.append((scalar.unsigned_bits(code, n), n))
+    return items
