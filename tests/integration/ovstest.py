@@ -281,12 +281,13 @@ def basic_hosts(make: Callable[..., Host], switch: str = "s1") -> tuple[Host, Ho
     return h1, h2
 
 
-def p4_bridge(sb: Sandbox, name: str, program: Path, ports: list[str], *extra: str) -> None:
+def p4_bridge(sb: Sandbox, name: str, program: Path, ports: list[str], *extra: str,
+              first_port: int = 1) -> None:
+    """A P4 bridge running ``program`` with ``ports`` as P4 ports
+    ``first_port``, ``first_port + 1``..."""
     sb.p4ctl("add-br", name, "--program", program, *extra)
-    for n, port in enumerate(ports, 1):
+    for n, port in enumerate(ports, first_port):
         sb.p4ctl("add-port", name, port, "--port-id", str(n))
-
-
 
 
 # --- Frames on a host's interface -------------------------------------------------

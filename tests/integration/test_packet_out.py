@@ -16,30 +16,23 @@ Needs root (network namespaces).  See Documentation/ovs-integration.md.
 
 from __future__ import annotations
 
-import os
-import shutil
 import struct
-import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from ovstest import (
     ROOT,
-    VENV_BIN,
     Capture,
     Host,
-    netns_add,
-    netns_del,
+    Sandbox,
+    p4_bridge,
     requires_root_linux,
-    unique,
     wait_until,
 )
 
 from ovsp4.control import protocol as p
 from ovsp4.control.client import ControlClient
-from ovsp4.control.socket import SocketTransport
 from ovsp4.proto import p4info_pb2
 
 pytestmark = requires_root_linux
@@ -63,66 +56,14 @@ def frame(dst: str, src: str, tag: str, pad: int = 40) -> bytes:
             + struct.pack("!H", ETH_TYPE) + tag.encode() + bytes(i % 256 for i in range(pad)))
 
 
-class Switch:
-    """The sandbox: ovsdb-server and ovs-vswitchd in ``netns``."""
-
-    def __init__(self, d: Path, netns: str, bindir: Path) -> None:
-        self.dir, self.netns, self.bindir = d, netns, bindir
-        self.env = dict(os.environ, OVS_RUNDIR=str(d), OVS_DBDIR=str(d), OVS_LOGDIR=str(d),
-                        OVS_SYSCONFDIR=str(d))
-        self.env["PATH"] = f"{bindir}:{VENV_BIN}:{self.env['PATH']}"
-
-    def run(self, *args: str | Path, check: bool = True) -> str:
-        r = subprocess.run([str(a) for a in args], env=self.env, capture_output=True, text=True,
-                           timeout=120)
-        if check and r.returncode:
-            raise AssertionError(f"{' '.join(map(str, args))} ({r.returncode}):\n"
-                                 f"{r.stdout}{r.stderr}\n--- ovs-vswitchd.log ---\n"
-                                 f"{self.log()[-3000:]}")
-        return r.stdout
-
-    def log(self) -> str:
-        try:
-            return (self.dir / "ovs-vswitchd.log").read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def p4_bridge(self, name: str, ports: dict[int, str]) -> None:
-        self.run("ovs-p4ctl", "add-br", name, "--program", PROGRAM,
-                 "--cpu-port", str(CPU_PORT))
-        for port_id, iface in ports.items():
-            self.run("ovs-p4ctl", "add-port", name, iface, "--port-id", str(port_id))
-
-    def control(self, bridge: str) -> tuple[ControlClient, SocketTransport]:
-        t = SocketTransport.connect(self.dir / f"{bridge}.p4ctl", timeout=10)
-        return ControlClient(t, t.events), t
-
-
 @pytest.fixture
-def switch(ovs_bin: Path, tmp_path: Path) -> Iterator[Switch]:
-    if shutil.which("ip") is None:
-        pytest.fail("iproute2 (ip) is not installed")
-    netns = unique("p4po")
-    netns_add(netns)
-    sw = Switch(tmp_path / "sandbox", netns, ovs_bin)
-    try:
-        sw.run(VENV_BIN / "ovs-p4-sandbox", "start", sw.dir, "--netns", netns,
-               "--ovs-bindir", ovs_bin)
-        yield sw
-    finally:
-        sw.run(VENV_BIN / "ovs-p4-sandbox", "stop", sw.dir, check=False)
-        netns_del(netns)
-    print(f"--- ovs-vswitchd.log ---\n{sw.log()[-6000:]}")
-
-
-@pytest.fixture
-def hosts(switch: Switch) -> Iterator[list[Host]]:
+def hosts(sandbox: Sandbox) -> Iterator[list[Host]]:
     """h1, h2 on P4 ports 1, 2 of bridge ``pio``; h3 on P4 port 3 of another
     P4 bridge, ``other``."""
     made: list[Host] = []
     try:
         for i in (1, 2, 3):
-            made.append(Host.create(f"{switch.netns}-h{i}", switch.netns, f"pio-eth{i}",
+            made.append(Host.create(f"{sandbox.netns}-h{i}", sandbox.netns, f"pio-eth{i}",
                                     f"10.0.5.{i}", f"02:00:00:00:05:0{i}"))
         yield made
     finally:
@@ -143,12 +84,14 @@ def packet_ins(client: ControlClient, seen: list[p.PacketIn]) -> list[p.PacketIn
     return seen
 
 
-def test_packet_out_and_packet_in_over_the_control_socket(switch: Switch, hosts: list[Host]):
+def test_packet_out_and_packet_in_over_the_control_socket(sandbox: Sandbox,
+                                                           hosts: list[Host]):
+    switch = sandbox
     h1, h2, h3 = hosts
-    switch.p4_bridge("pio", {1: "pio-eth1", 2: "pio-eth2"})
+    p4_bridge(switch, "pio", PROGRAM, ["pio-eth1", "pio-eth2"], "--cpu-port", str(CPU_PORT))
     # Another P4 bridge with a P4 port 3: the same backing datapath, where
     # the packet-outs of pio to its port 3 must not go.
-    switch.p4_bridge("other", {3: "pio-eth3"})
+    p4_bridge(switch, "other", PROGRAM, ["pio-eth3"], "--cpu-port", str(CPU_PORT), first_port=3)
     caps = {h.ns: Capture(h.ns, ethertype=ETH_TYPE) for h in hosts}
     client, t = switch.control("pio")
     try:
@@ -185,10 +128,10 @@ def test_packet_out_and_packet_in_over_the_control_socket(switch: Switch, hosts:
             assert caps[h3.ns].wait_for(mark3) == [mark3]
         finally:
             ot.close()
-        show = switch.run("ovs-appctl", "p4/show", "pio")
+        show = switch.appctl("p4/show", "pio")
         assert "packet-outs: 5, outputs sent 4, dropped 1" in show, show
         # Coverage counters reach the totals within a second or so.
-        wait_until(lambda: switch.run("ovs-appctl", "coverage/read-counter",
+        wait_until(lambda: switch.appctl("coverage/read-counter",
                                       "p4_drop_pktout_bad_port").strip() == "1",
                    what="coverage counter p4_drop_pktout_bad_port = 1")
         assert "pio: packet-out to P4 port 3, which the bridge does not have" in switch.log()
