@@ -57,6 +57,9 @@ class Device:
         # Serialises pipeline commits, and writes, on this device.
         self.config_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
+        # VERIFY_AND_SAVE's config, for COMMIT (pipelines.SavedConfig);
+        # gone with the device.
+        self.saved_config: object | None = None
 
     @property
     def device_id(self) -> int:

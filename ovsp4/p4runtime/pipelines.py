@@ -58,8 +58,6 @@ class SavedConfig:
     cookie: int | None
 
 
-_saved: dict[int, SavedConfig] = {}
-
 
 def _cookie(config: p4runtime_pb2.ForwardingPipelineConfig) -> int | None:
     return config.cookie.cookie if config.HasField("cookie") else None
@@ -72,7 +70,7 @@ async def set_config(dev: Device, request: _Req, follower: OvsdbFollower, dbdir:
                              "is UNSPECIFIED")
     async with dev.config_lock:
         if action == _Req.COMMIT:
-            saved = _saved.get(dev.device_id)
+            saved = dev.saved_config
             if saved is None:
                 raise P4RuntimeError(Code.FAILED_PRECONDITION,
                                      "COMMIT: no config was saved (VERIFY_AND_SAVE first)")
@@ -83,7 +81,7 @@ async def set_config(dev: Device, request: _Req, follower: OvsdbFollower, dbdir:
                                      "device config with it")
             cookie = _cookie(cfg) if cfg.HasField("cookie") else saved.cookie
             await _commit(dev, saved.built, cookie, follower, dbdir, fresh=True)
-            _saved.pop(dev.device_id, None)
+            dev.saved_config = None
             return
         cfg = request.config
         if not cfg.HasField("p4info"):
@@ -102,7 +100,7 @@ async def set_config(dev: Device, request: _Req, follower: OvsdbFollower, dbdir:
         if action == _Req.VERIFY:
             return
         if action == _Req.VERIFY_AND_SAVE:
-            _saved[dev.device_id] = SavedConfig(config, built, cfg.p4info, _cookie(cfg))
+            dev.saved_config = SavedConfig(config, built, cfg.p4info, _cookie(cfg))
             return
         if action == _Req.VERIFY_AND_COMMIT:
             await _commit(dev, built, _cookie(cfg), follower, dbdir, fresh=True)
