@@ -267,6 +267,20 @@ decode_entry(struct wire_reader *r, struct dec_entry *e)
     }
 }
 
+/* Removes every entry of `table` (a CLEAR update). */
+static void
+clear_table(struct cenv *env, uint32_t table)
+{
+    struct wire_writer *w = wbegin(&env->msg, 1);
+
+    wire_put_u8(w, OVSP4_OP_CLEAR);
+    wire_put_u8(w, OVSP4_ENT_TABLE_ENTRY);
+    put_entry_head(w, table, 0, 0, 0);
+    wire_put_u8(w, OVSP4_ACT_NONE);
+    put_entry_tail(w, 0, 0);
+    CHECK_EQ(cenv_write1(env, &env->msg), OVSP4_OK);
+}
+
 /* Reads every entry of `table` (0: all), `page` entries per request, and
  * returns how many came back. */
 static uint32_t
@@ -496,14 +510,7 @@ test_control_table_entries(void)
 
     /* Clear. */
     {
-        struct wire_writer *w = wbegin(&env->msg, 1);
-
-        wire_put_u8(w, OVSP4_OP_CLEAR);
-        wire_put_u8(w, OVSP4_ENT_TABLE_ENTRY);
-        put_entry_head(w, TP_TBL_LPM, 0, 0, 0);
-        wire_put_u8(w, OVSP4_ACT_NONE);
-        put_entry_tail(w, 0, 0);
-        CHECK_EQ(cenv_write1(env, &env->msg), OVSP4_OK);
+        clear_table(env, TP_TBL_LPM);
         CHECK_EQ(read_all_entries(env, TP_TBL_LPM, 0, entries, 300), 0);
         CHECK_EQ(cenv_run(env, 2, pkt, make_pkt(pkt, 0x0a000105, 1, 1, 60)),
                  0);
@@ -1418,14 +1425,7 @@ test_control_action_profiles(void)
     CHECK_EQ(cenv_run(env, 1, pkt, make_pkt(pkt, ECMP_DST(1), 1, 1, 40)), 0);
     /* Clearing the table drops the references: everything deletable. */
     {
-        struct wire_writer *w = wbegin(&env->msg, 1);
-
-        wire_put_u8(w, OVSP4_OP_CLEAR);
-        wire_put_u8(w, OVSP4_ENT_TABLE_ENTRY);
-        put_entry_head(w, TP_TBL_ECMP, 0, 0, 0);
-        wire_put_u8(w, OVSP4_ACT_NONE);
-        put_entry_tail(w, 0, 0);
-        CHECK_EQ(cenv_write1(env, &env->msg), OVSP4_OK);
+        clear_table(env, TP_TBL_ECMP);
     }
     CHECK_EQ(group_write(env, OVSP4_OP_DELETE, 100, NULL, NULL, 0), OVSP4_OK);
     for (uint32_t m = 1; m <= 3; m++) {
