@@ -52,7 +52,7 @@ schema: $(P4_SCHEMA)
 
 # The real P4Runtime clients the tests drive ovs-p4rtd with, each in its own
 # virtual environment (tests/p4rt_clients/README.md): p4runtime-shell pins
-# protobuf<3.21, finsy needs protobuf>=6.33,<7, ovsp4 runs on protobuf 7.
+# protobuf<3.21, finsy needs protobuf>=6.33,<7, ovsp4 its own (setup.cfg).
 P4RT_CLIENTS := tests/p4rt_clients
 P4RT_VENVS := $(OVSP4_BUILD)/venv-p4rt-shell $(OVSP4_BUILD)/venv-finsy
 $(OVSP4_BUILD)/venv-p4rt-shell/.stamp: $(P4RT_CLIENTS)/requirements-p4rt-shell.txt

@@ -10,7 +10,10 @@ the datapath's, not the client's protobuf work):
 - Write: N exact entries, then N LPM routes, INSERT in batches of 1000;
 - Read: a wildcard read of each table (responses not parsed);
 - Delete: the same entries in batches of 1000;
-- single-update Write RPCs back to back: RPCs/s, p50 and p99 latency;
+- single-update Write RPCs back to back: RPCs/s, p50 and p99 latency,
+  beside two floors: Capabilities (an RPC doing nothing) on the same
+  server, and the same Writes to a grpc.aio server that does nothing with
+  them (grpc_noop_server.py): what Python gRPC alone costs here;
 - packet-in: packet-outs looped back by the program as packet-ins on one
   StreamChannel, packets/s received.
 
@@ -223,10 +226,31 @@ def control_round(ctl: ControlClient, work: Workload, exact: bool) -> dict[str, 
     return {"write": work.n / t_write, "read": work.n / t_read, "delete": work.n / t_delete}
 
 
-def single_updates(client: P4RuntimeClient, work: Workload, n: int) -> tuple[float, float, float]:
-    reqs = [client.write_request([Update(type=Update.INSERT, entity=work.exact(i))])
+def single_update_requests(client: P4RuntimeClient, work: Workload, n: int) -> list[bytes]:
+    return [client.write_request([Update(type=Update.INSERT, entity=work.exact(i))])
             .SerializeToString() for i in range(n)]
+
+
+def single_updates(client: P4RuntimeClient, work: Workload, reqs: list[bytes]
+                   ) -> tuple[float, float, float]:
     write, _ = raw_stubs(client.channel)
+    figures = serial_rpcs(write, reqs)
+    client.write([Update(type=Update.DELETE, entity=work.exact(i)) for i in range(len(reqs))])
+    return figures
+
+
+def empty_rpcs(client: P4RuntimeClient, n: int) -> tuple[float, float]:
+    """The floor of any RPC on this machine: Capabilities, which does
+    nothing, against the same server (RPCs/s, p50 ms)."""
+    same = lambda b: b  # noqa: E731
+    caps = client.channel.unary_unary("/p4.v1.P4Runtime/Capabilities",
+                                      request_serializer=same, response_deserializer=same)
+    rps, p50, _ = serial_rpcs(caps, [p4runtime_pb2.CapabilitiesRequest().SerializeToString()] * n)
+    return rps, p50
+
+
+def serial_rpcs(write: Callable[..., bytes], reqs: list[bytes]) -> tuple[float, float, float]:
+    """RPCs sent back to back: RPCs/s, p50 and p99 latency (ms)."""
     lat = []
     t0 = time.perf_counter()
     for r in reqs:
@@ -234,24 +258,27 @@ def single_updates(client: P4RuntimeClient, work: Workload, n: int) -> tuple[flo
         write(r, timeout=60)
         lat.append(time.perf_counter() - t)
     total = time.perf_counter() - t0
-    client.write([Update(type=Update.DELETE, entity=work.exact(i)) for i in range(n)])
     lat.sort()
-    return n / total, lat[len(lat) // 2] * 1e3, lat[int(len(lat) * 0.99)] * 1e3
+    return len(reqs) / total, lat[len(lat) // 2] * 1e3, lat[int(len(lat) * 0.99)] * 1e3
 
 
-def empty_rpcs(client: P4RuntimeClient, n: int) -> tuple[float, float]:
-    """The floor of any RPC on this machine: Capabilities, which does
-    nothing, against the same server (RPCs/s, p50 ms)."""
-    req = p4runtime_pb2.CapabilitiesRequest()
-    lat = []
-    t0 = time.perf_counter()
-    for _ in range(n):
-        t = time.perf_counter()
-        client.stub.Capabilities(req, timeout=60)
-        lat.append(time.perf_counter() - t)
-    total = time.perf_counter() - t0
-    lat.sort()
-    return n / total, lat[len(lat) // 2] * 1e3
+def noop_server_rpcs(reqs: list[bytes]) -> tuple[float, float, float]:
+    """The same single-update Writes sent, by the same client code, to a
+    grpc.aio server that does nothing with them (grpc_noop_server.py): what
+    Python gRPC alone costs on this machine."""
+    addr = f"127.0.0.1:{free_port()}"
+    server = subprocess.Popen([sys.executable, HERE / "grpc_noop_server.py", addr],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        with grpc.insecure_channel(addr) as channel:
+            write, _ = raw_stubs(channel)
+            for r in reqs[:200]:
+                write(r, timeout=60)
+            return serial_rpcs(write, reqs)
+    finally:
+        server.kill()
+        server.wait()
 
 
 def packet_in_rate(client: P4RuntimeClient, n: int) -> tuple[float, int]:
@@ -318,14 +345,19 @@ def main() -> None:
                 print(f"{('exact ' if exact else 'LPM ') + op:<22}{rt[op]:>14,.0f}"
                       f"{base[op]:>14,.0f}{rt[op] / base[op]:>8.2f}{BMV2[op]:>13,.0f}"
                       f"{rt[op] / BMV2[op]:>9.2f}")
+        singles = single_update_requests(client, work, args.singles)
         floor_rps, floor_p50 = empty_rpcs(client, args.singles)
-        rps, p50, p99 = single_updates(client, work, args.singles)
+        rps, p50, p99 = single_updates(client, work, singles)
+        noop_rps, noop_p50, noop_p99 = noop_server_rpcs(singles)
         print(f"\nsingle-update Write RPCs: {rps:,.0f}/s (BMv2 ref {BMV2['single']:,.0f}/s, "
               f"ratio {rps / BMV2['single']:.2f}); latency p50 {p50:.3f} ms, p99 {p99:.3f} ms "
               "(BMv2 ref p50 0.19 ms)")
         print(f"  baseline, an RPC doing nothing (Capabilities) on the same server: "
               f"{floor_rps:,.0f}/s, p50 {floor_p50:.3f} ms; Write/baseline rate "
               f"{rps / floor_rps:.2f}")
+        print(f"  baseline, the same Writes to a grpc.aio server doing nothing "
+              f"(grpcio {grpc.__version__}): {noop_rps:,.0f}/s, p50 {noop_p50:.3f} ms, "
+              f"p99 {noop_p99:.3f} ms; ovs-p4rtd/no-op rate {rps / noop_rps:.2f}")
         rate, got = packet_in_rate(client, args.packet_ins)
         print(f"packet-in (packet-out looped back): {rate:,.0f} packets/s "
               f"({got}/{args.packet_ins} received)")

@@ -66,15 +66,22 @@ class AsyncControlConnection:
 
     # --- Requests ----------------------------------------------------------
 
-    async def request_raw(self, data: bytes) -> bytes:
+    def send_raw(self, data: bytes) -> asyncio.Future[bytes]:
         """Sends one encoded request (its xid chosen with :meth:`next_xid`)
-        and returns the reply's bytes."""
+        without waiting: the future of its reply's bytes.  Requests sent
+        back to back are pipelined: the datapath works on one while the
+        caller prepares the next, and replies come in order."""
         if self._closed is not None:
             raise self._closed
         xid = _XID.unpack_from(data, _XID_OFFSET)[0]
         fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending.append((xid, fut))
         self._writer.write(data)
+        return fut
+
+    async def request_raw(self, data: bytes) -> bytes:
+        """Sends one encoded request and returns the reply's bytes."""
+        fut = self.send_raw(data)
         await self._writer.drain()
         return await fut
 

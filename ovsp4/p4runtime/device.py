@@ -25,12 +25,17 @@ from ovsp4.control.aio import AsyncControlConnection
 from ovsp4.control.socket import ControlSocketError, socket_path
 from ovsp4.p4runtime.errors import P4RuntimeError, from_control_status
 from ovsp4.p4runtime.ovsdb_follower import DeviceRecord
+from ovsp4.p4runtime.plan import WritePlan
 from ovsp4.p4runtime.translate import Translator
 from ovsp4.proto import p4info_pb2, p4runtime_pb2
 
 log = logging.getLogger("ovs-p4rtd.device")
 
 _RECONNECT_S = 1.0
+# Updates translated per slice of a Write (see Device.write): small enough
+# for the datapath to overlap the translation, large enough that a slice's
+# request overhead does not count.
+WRITE_SLICE = 256
 
 Deliver = Callable[[int, p4runtime_pb2.StreamMessageResponse], None]
 
@@ -187,28 +192,60 @@ class Device:
         """Applies a Write's updates (serialized ``p4.v1.Update``s) in order,
         each on its own (CONTINUE_ON_ERROR); every update's error, None
         where it succeeded.  Writes to one device are serialised: the
-        translator's state follows the datapath's in order."""
+        translator's state follows the datapath's in order.
+
+        A large batch is translated in slices, each sent as soon as it is
+        translated, so that the datapath applies one slice while the next
+        is translated.  A slice whose translation took the slow path is
+        finished (its statuses awaited, the translator state committed)
+        before the next is translated; the others leave no state behind, so
+        their outcome cannot change how later updates translate."""
         async with self._write_lock:
             tr = await self.translator()
-            plan = tr.encode_updates(updates)
             conn = await self._connection()
+            errors: list[P4RuntimeError | None] = []
+            in_flight: list[tuple[WritePlan, list[tuple[bytes, asyncio.Future[bytes]]]]] = []
             try:
-                statuses = bytearray()
-                for req in plan.requests(conn.next_xid):
-                    header, st = p.write_reply_statuses(await conn.request_raw(req))
-                    if st is None:
-                        # Refused whole: a translation bug, never the client's.
-                        n = int.from_bytes(req[p.HEADER_LEN:p.HEADER_LEN + 4], "little")
-                        st = bytes([p.Status.TOOBIG]) * n
-                    statuses += st
+                for start in range(0, len(updates), WRITE_SLICE):
+                    plan = tr.encode_updates(updates[start:start + WRITE_SLICE])
+                    in_flight.append((plan, [(req, conn.send_raw(req))
+                                             for req in plan.requests(conn.next_xid)]))
+                    if plan.slow:
+                        await self._finish(conn, in_flight, errors)
+                await self._finish(conn, in_flight, errors)
             except ControlSocketError as exc:
-                plan.abort()
+                for plan, replies in in_flight:
+                    plan.abort()
+                    for _, fut in replies:      # all failed with the connection
+                        if fut.done():
+                            fut.exception()
                 raise no_pipeline(self.device_id, str(exc)) from None
+            return errors
+
+    async def _finish(self, conn: AsyncControlConnection,
+                      in_flight: list[tuple[WritePlan,
+                                            list[tuple[bytes, asyncio.Future[bytes]]]]],
+                      errors: list[P4RuntimeError | None]) -> None:
+        """Awaits the replies of the plans sent, in order, and finishes
+        them: their errors appended to ``errors``, their undo updates (a
+        failed update's partial work) applied before anything else is
+        sent."""
+        while in_flight:
+            plan, replies = in_flight[0]
+            statuses = bytearray()
+            for req, fut in replies:
+                _, st = p.write_reply_statuses(await fut)
+                if st is None:
+                    # Refused whole: a translation bug, never the client's.
+                    n = int.from_bytes(req[p.HEADER_LEN:p.HEADER_LEN + 4], "little")
+                    st = bytes([p.Status.TOOBIG]) * n
+                statuses += st
+            del in_flight[0]
             undo = plan.finish(bytes(statuses))
             for i in range(0, len(undo), p.MAX_UPDATES):
                 await conn.request_raw(p.encode_write_raw(undo[i:i + p.MAX_UPDATES],
                                                           conn.next_xid()))
-            return plan.errors
+            errors += plan.errors
 
     # --- Read --------------------------------------------------------------
 

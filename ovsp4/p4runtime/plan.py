@@ -55,6 +55,10 @@ class WritePlan:
         self.multis: dict[int, Multi] = {}
         self._describe = describe
         self.finished = False
+        # Some update took the slow path, which may read or change the
+        # translator state: the plan must be finished before another plan
+        # is translated (fast-path updates neither read nor change it).
+        self.slow = False
 
     # -- building -------------------------------------------------------------
 

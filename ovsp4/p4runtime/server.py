@@ -184,7 +184,10 @@ class P4RuntimeService(p4runtime_pb2_grpc.P4RuntimeServicer):
                                      f"atomicity {name} is not supported: use CONTINUE_ON_ERROR")
             if not raws:
                 return p4runtime_pb2.WriteResponse()
-            errors = await dev.write(raws)
+            # A client that gives up on its Write (a cancelled RPC) must not
+            # cut it short: the datapath would hold updates the translator
+            # never heard the outcome of.
+            errors = await asyncio.shield(dev.write(raws))
         except P4RuntimeError as err:
             await _abort(context, err)
             raise AssertionError("unreachable") from None

@@ -127,6 +127,7 @@ class Translator:
         return meta, self.encode_updates(raws)
 
     def _slow(self, plan: WritePlan, i: int, raw: bytes) -> None:
+        plan.slow = True
         try:
             out = self._translate(raw)
         except (wire.WireError, DecodeError) as exc:
