@@ -2,7 +2,8 @@
 entities of their pipelines over P4Runtime.
 
     ovs-p4ctl [--db SERVER] [--timeout SECS] [--no-wait] [--p4runtime HOST:PORT]
-              [--election-id HIGH:LOW] [--role NAME] COMMAND ...
+              [--election-id HIGH:LOW] [--role NAME] [--p4runtime-ca-cert FILE]
+              [--p4runtime-certificate FILE --p4runtime-private-key FILE] COMMAND ...
 
   Bridges, ports, programs (OVSDB):
     add-br BRIDGE --program PROG.p4 [--device-id N] [--p4runtime-addr HOST:PORT]
@@ -74,6 +75,14 @@ class Settings:
     p4runtime: str | None = None                 # --p4runtime
     election_id: tuple[int, int] | None = None   # --election-id
     role: str | None = None                      # --role
+    ca_cert: Path | None = None                  # --p4runtime-ca-cert
+    certificate: Path | None = None              # --p4runtime-certificate
+    private_key: Path | None = None              # --p4runtime-private-key
+
+    @property
+    def tls(self) -> bool:
+        """Whether the entity commands talk TLS to ovs-p4rtd."""
+        return self.ca_cert is not None or self.certificate is not None
 
     def connect(self, *, require_p4: bool = True) -> Database:
         from ovsp4.ovsdb.db import Database
@@ -137,17 +146,36 @@ def warn(message: str) -> None:
 @click.option("--role", metavar="NAME",
               help="The P4Runtime role to arbitrate in (default: the default role; "
                    "monitor: ovs-p4ctl-monitor).")
+@click.option("--p4runtime-ca-cert", "ca_cert", metavar="FILE", envvar="OVSP4_P4RUNTIME_CA_CERT",
+              show_envvar=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Talk TLS to ovs-p4rtd and verify its certificate with this CA "
+                   "certificate (PEM).")
+@click.option("--p4runtime-certificate", "certificate", metavar="FILE",
+              envvar="OVSP4_P4RUNTIME_CERTIFICATE", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Client certificate (PEM) for an ovs-p4rtd that requires one (mutual "
+                   "TLS); with --p4runtime-private-key.")
+@click.option("--p4runtime-private-key", "private_key", metavar="FILE",
+              envvar="OVSP4_P4RUNTIME_PRIVATE_KEY", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The client certificate's private key (PEM, unencrypted).")
 @click.version_option(package_name="ovsp4", prog_name=PROG)
 @click.pass_context
 def main(ctx: click.Context, db: str | None, timeout: float, no_wait: bool,
          dbdir: Path | None, rundir: Path | None, p4runtime: str | None,
-         election_id: str | None, role: str | None) -> None:
+         election_id: str | None, role: str | None, ca_cert: Path | None,
+         certificate: Path | None, private_key: Path | None) -> None:
     """Manage the P4 bridges of Open vSwitch and the entities of their
     pipelines."""
+    if (certificate is None) != (private_key is None):
+        raise click.UsageError(
+            "--p4runtime-certificate and --p4runtime-private-key (or "
+            "$OVSP4_P4RUNTIME_CERTIFICATE and $OVSP4_P4RUNTIME_PRIVATE_KEY) go together")
     ctx.obj = Settings(db or paths.default_remote(), timeout, not no_wait,
                        dbdir or paths.dbdir(), rundir or paths.rundir(),
                        p4runtime=p4runtime, election_id=_election_id(election_id),
-                       role=role)
+                       role=role, ca_cert=ca_cert, certificate=certificate,
+                       private_key=private_key)
 
 
 def _election_id(text: str | None) -> tuple[int, int] | None:

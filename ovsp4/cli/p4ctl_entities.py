@@ -5,9 +5,11 @@ to ovs-p4rtd (registered on ovs-p4ctl's command group).
 The bridge is looked up in OVSDB for its device id (``P4_Bridge.device_id``)
 and P4Runtime address; the server is ``--p4runtime HOST:PORT``, else
 ``$OVSP4_P4RUNTIME``, else the bridge's ``p4runtime_address``, else
-127.0.0.1:9559.  The P4Info comes from the server.  Reads need no
-arbitration; writes arbitrate first (``--election-id``, default 0:1) and
-fail with one line if another client is the primary.  Texts and formats:
+127.0.0.1:9559; TLS with ``--p4runtime-ca-cert`` (and, for mutual TLS,
+``--p4runtime-certificate`` and ``--p4runtime-private-key``).  The P4Info
+comes from the server.  Reads need no arbitration; writes arbitrate first
+(``--election-id``, default 0:1) and fail with one line if another client
+is the primary.  Texts and formats:
 :mod:`ovsp4.entities`; see Documentation/management.md.
 """
 
@@ -29,6 +31,8 @@ from ovsp4.cli.common import fail
 from ovsp4.cli.p4ctl import PROG, Settings, errors, main, pass_settings
 
 if TYPE_CHECKING:
+    import grpc
+
     from ovsp4.entities.index import P4InfoIndex
     from ovsp4.p4runtime.client import P4RuntimeClient, P4RuntimeClientError
     from ovsp4.proto import p4runtime_pb2
@@ -81,6 +85,63 @@ def resolve(s: Settings, bridge: str) -> Target:
     return Target(bridge, br.device_id, address)
 
 
+class _EncryptedKey(Exception):
+    pass
+
+
+def _no_password() -> bytes:
+    # Called for an encrypted key only: say so rather than prompt.
+    raise _EncryptedKey
+
+
+def _read(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(PROG, f"{path}: cannot read: {exc.strerror or exc}")
+    raise AssertionError("unreachable")
+
+
+def _check_tls_files(s: Settings, ca: bytes | None, cert: bytes | None) -> None:
+    """A bad PEM file as one line naming it: gRPC would log it to stderr
+    and report only a failed handshake."""
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    for path, data in ((s.ca_cert, ca), (s.certificate, cert)):
+        if data is None:
+            continue
+        try:
+            ctx.load_verify_locations(cadata=data.decode("ascii", "replace"))
+        except (ssl.SSLError, ValueError):
+            fail(PROG, f"{path}: not a PEM certificate")
+    if s.certificate is None or s.private_key is None:
+        return
+    try:
+        ctx.load_cert_chain(s.certificate, s.private_key, password=_no_password)
+    except _EncryptedKey:
+        fail(PROG, f"{s.private_key}: an encrypted private key (give an unencrypted one)")
+    except ssl.SSLError as exc:
+        why = (f"does not match the certificate {s.certificate}"
+               if exc.reason == "KEY_VALUES_MISMATCH" else "not a PEM private key")
+        fail(PROG, f"{s.private_key}: {why}")
+
+
+def channel_credentials(s: Settings) -> grpc.ChannelCredentials | None:
+    """TLS credentials from the --p4runtime-* files; None: plaintext."""
+    if not s.tls:
+        return None
+    import grpc
+
+    ca, cert, key = _read(s.ca_cert), _read(s.certificate), _read(s.private_key)
+    _check_tls_files(s, ca, cert)
+    # Without a CA certificate gRPC verifies the server with its default roots.
+    return grpc.ssl_channel_credentials(root_certificates=ca, private_key=key,
+                                        certificate_chain=cert)
+
+
 def _eid(eid: tuple[int, int]) -> str:
     return f"{eid[0]}:{eid[1]}"
 
@@ -96,7 +157,7 @@ class Session:
         self.role = role if role is not None else (s.role or "")
         self.client: P4RuntimeClient = P4RuntimeClient(
             target.address, target.device_id, election_id=s.election_id or DEFAULT_ELECTION_ID,
-            role=self.role, timeout=s.timeout)
+            role=self.role, timeout=s.timeout, credentials=channel_credentials(s))
         self._index: P4InfoIndex | None = None
 
     def close(self) -> None:
@@ -118,8 +179,7 @@ class Session:
 
         where = where or self.target.bridge
         if exc.code == grpc.StatusCode.UNAVAILABLE and not exc.updates:
-            return (f"{where}: cannot reach ovs-p4rtd at {self.target.address} "
-                    f"({exc.message}); see --p4runtime")
+            return f"{where}: {self.unreachable(exc.message)}"
         if not exc.updates:
             return f"{where}: {exc.code.name}: {exc.message}"
         first = exc.updates[0]
@@ -131,6 +191,20 @@ class Session:
             label = f"update {first.index + 1}: "
         more = f" (and {len(exc.updates) - 1} more)" if len(exc.updates) > 1 else ""
         return f"{where}: {label}{first.code.name}: {first.message}{more}"
+
+    def unreachable(self, message: str) -> str:
+        """No connection: a TLS handshake that failed (or a server that
+        closed the connection during it) is UNAVAILABLE too."""
+        address = self.target.address
+        if not self.s.tls:
+            return (f"cannot reach ovs-p4rtd at {address} ({message}); see --p4runtime "
+                    "(and --p4runtime-ca-cert if it serves TLS)")
+        if self.s.certificate is None:
+            hint = ("see --p4runtime-ca-cert, and --p4runtime-certificate and "
+                    "--p4runtime-private-key if it requires a client certificate")
+        else:
+            hint = "see --p4runtime-ca-cert, --p4runtime-certificate, --p4runtime-private-key"
+        return f"cannot reach ovs-p4rtd at {address} over TLS ({message}); {hint}"
 
     def become_primary(self) -> None:
         """Arbitrates: the primary client of the device (and role), or one
@@ -285,6 +359,35 @@ def del_entries(s: Settings, bridge: str, table: str | None) -> None:
             sess.write(deletes)
 
 
+def _mark_const_default(index: P4InfoIndex, entry: p4runtime_pb2.TableEntry
+                        ) -> p4runtime_pb2.TableEntry:
+    """The server leaves is_const off default entries; a program's const
+    default action is const all the same (set-default-entry refuses it), as
+    is the default action of an action profile's table (P4Runtime spec)."""
+    table = index.tables_by_id.get(entry.table_id)
+    if entry.is_default_action and table is not None and (
+            table.const_default_action_id or table.implementation_id):
+        entry.is_const = True
+    return entry
+
+
+def _tables_then_defaults(index: P4InfoIndex, entries: list[p4runtime_pb2.TableEntry]
+                          ) -> list[p4runtime_pb2.TableEntry]:
+    """Each table's entries (sorted), then its default entry, as ovs-ofctl
+    dump-flows puts the table-miss flow after a table's flows."""
+    from ovsp4.entities.entries import sort_entries
+
+    order = {t.preamble.id: n for n, t in enumerate(index.p4info.tables)}
+    by_table: dict[int, list[p4runtime_pb2.TableEntry]] = {}
+    for e in sort_entries(index, (e for e in entries if not e.is_default_action)):
+        by_table.setdefault(e.table_id, []).append(e)
+    for e in entries:
+        if e.is_default_action:
+            by_table.setdefault(e.table_id, []).append(_mark_const_default(index, e))
+    return [e for t in sorted(by_table, key=lambda t: order.get(t, 1 << 30))
+            for e in by_table[t]]
+
+
 @main.command("dump-entries")
 @click.argument("bridge")
 @click.argument("table", required=False)
@@ -293,14 +396,24 @@ def del_entries(s: Settings, bridge: str, table: str | None) -> None:
 @errors
 def dump_entries(s: Settings, bridge: str, table: str | None, fmt: str) -> None:
     """Print the entries of TABLE (of every table), one per line as
-    ovs-ofctl dump-flows, with their direct counters; --format json prints a
-    runtime file load-entries reads back."""
-    from ovsp4.entities.entries import entry_json, format_entry, read_entities, sort_entries
+    ovs-ofctl dump-flows, with their direct counters, then the table's
+    default entry; --format json prints a runtime file load-entries reads
+    back."""
+    from ovsp4.entities.entries import (
+        entry_json,
+        format_entry,
+        read_default_entity,
+        read_entities,
+    )
 
     with session(s, bridge) as sess:
         index = sess.index
-        entries = sort_entries(index, (e.table_entry for e in
-                                       sess.read(read_entities(index, table))))
+        names = ([index.table(table).preamble.name] if table
+                 else [t.preamble.name for t in index.p4info.tables])
+        # One Read: the entries, and the default entries, which a wildcard
+        # read leaves out (P4Runtime spec), table by table.
+        wanted = read_entities(index, table) + [read_default_entity(index, n) for n in names]
+        entries = _tables_then_defaults(index, [e.table_entry for e in sess.read(wanted)])
     emit(fmt, lambda: [format_entry(index, e) for e in entries],
          lambda: {"table_entries": [entry_json(index, e) for e in entries]})
 
@@ -340,7 +453,8 @@ def get_default_entry(s: Settings, bridge: str, table: str, fmt: str) -> None:
 
     with session(s, bridge) as sess:
         index = sess.index
-        found = [e.table_entry for e in sess.read([read_default_entity(index, table)])]
+        found = [_mark_const_default(index, e.table_entry)
+                 for e in sess.read([read_default_entity(index, table)])]
     emit(fmt, lambda: [format_entry(index, e) for e in found],
          lambda: entry_json(index, found[0]) if len(found) == 1
          else [entry_json(index, e) for e in found])

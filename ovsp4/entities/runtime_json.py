@@ -97,6 +97,10 @@ def load_runtime(data: dict[str, Any], p4info: p4info_pb2.P4Info) -> RuntimeConf
             try:
                 if not isinstance(e, dict):
                     raise RuntimeFileError(f"not a {item_kind} object")
+                if key == "table_entries" and e.get("is_const"):
+                    # The program's own (const entries and default actions,
+                    # which dump-entries lists): there already, unwritable.
+                    continue
                 if key == "table_entries":
                     kind, entity = table_entry(index, e)
                 elif key == "multicast_group_entries":

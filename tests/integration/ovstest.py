@@ -13,7 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -288,6 +289,46 @@ def p4_bridge(sb: Sandbox, name: str, program: Path, ports: list[str], *extra: s
     sb.p4ctl("add-br", name, "--program", program, *extra)
     for n, port in enumerate(ports, first_port):
         sb.p4ctl("add-port", name, port, "--port-id", str(n))
+
+
+# --- TLS ----------------------------------------------------------------------------
+
+
+def make_pki(d: Path) -> dict[str, Path]:
+    """In ``d``: a CA (ca.pem, ca.key), a server certificate for
+    127.0.0.1 (server.pem, server.key) and a client certificate
+    (client.pem, client.key), all signed by the CA; by file name."""
+    def ssl(*args: str | Path) -> None:
+        sh("openssl", *args)
+
+    d.mkdir(parents=True, exist_ok=True)
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=ovsp4-ca",
+        "-keyout", d / "ca.key", "-out", d / "ca.pem")
+    for name in ("server", "client"):
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=ovsp4-{name}",
+            "-keyout", d / f"{name}.key", "-out", d / f"{name}.csr")
+        (d / f"{name}.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+        ssl("x509", "-req", "-in", d / f"{name}.csr", "-CA", d / "ca.pem", "-CAkey",
+            d / "ca.key", "-CAcreateserial", "-days", "1", "-extfile", d / f"{name}.ext",
+            "-out", d / f"{name}.pem")
+    return {n: d / n for n in ("ca.pem", "ca.key", "server.pem", "server.key", "client.pem",
+                                "client.key")}
+
+
+@contextmanager
+def tls_p4rtd(sb: Sandbox, pki: dict[str, Path], d: Path) -> Iterator[str]:
+    """A second ovs-p4rtd serving the sandbox's devices over mutual TLS
+    (``make_pki``'s server certificate; clients need one its CA signed), on
+    a free port: its address.  Its log is d/tls-p4rtd.log."""
+    addr = f"127.0.0.1:{free_tcp_port()}"
+    pidfile = d / "tls-p4rtd.pid"
+    sb.run(VENV_BIN / "ovs-p4rtd", f"--db=unix:{sb.dir / 'db.sock'}", f"--listen={addr}",
+           f"--cert={pki['server.pem']}", f"--key={pki['server.key']}", f"--ca={pki['ca.pem']}",
+           f"--pidfile={pidfile}", f"--log-file={d / 'tls-p4rtd.log'}", "--detach")
+    try:
+        yield addr
+    finally:
+        sb.run("kill", pidfile.read_text().strip(), check=False)
 
 
 # --- Frames on a host's interface -------------------------------------------------

@@ -10,8 +10,11 @@ veth pairs, and real traffic:
 - tests/programs/p4ctl_entities.p4: ternary, range and optional fields
   with priorities, direct counters and meters, indexed counters, meters
   and registers, packet-out, packet-in, digests and a clone session
-  (`monitor`), arbitration against a controller;
-- the tutorials' multicast.p4: multicast groups.
+  (`monitor`), arbitration against a controller, default entries in
+  dump-entries (and tests/programs/p4rt_tables.p4's const default action);
+- the tutorials' multicast.p4: multicast groups;
+- TLS: the entity commands to a second ovs-p4rtd that requires client
+  certificates (mutual TLS).
 
 Needs root (network namespaces) and, for the tutorials' programs,
 ../shared/conformance.  See Documentation/management.md.
@@ -33,8 +36,10 @@ from ovstest import (
     Host,
     Sandbox,
     basic_hosts,
+    make_pki,
     p4_bridge,
     requires_root_linux,
+    tls_p4rtd,
     wait_until,
 )
 
@@ -46,9 +51,11 @@ BASIC = TUTORIALS / "basic" / "basic.p4"
 BASIC_S1 = TUTORIALS / "basic" / "pod-topo" / "s1-runtime.json"
 MULTICAST = TUTORIALS / "multicast" / "multicast.p4"
 PROGRAM = ROOT / "tests" / "programs" / "p4ctl_entities.p4"
+TABLES = ROOT / "tests" / "programs" / "p4rt_tables.p4"
 CPU_PORT = 64
 H1_MAC, H2_MAC = "08:00:00:00:01:11", "08:00:00:00:02:22"
 FORWARD = "MyIngress.ipv4_forward"
+LPM_DEFAULT = "table=MyIngress.ipv4_lpm, default action=MyIngress.drop"
 
 
 @pytest.fixture
@@ -83,7 +90,7 @@ def test_entries_by_hand_follow_ping(sandbox: Sandbox, hosts):
     sb = sandbox
     h1, h2 = basic_hosts(hosts)
     p4_bridge(sb, "s1", BASIC, ["s1-eth1", "s1-eth2"], "--device-id", "1")
-    assert sb.p4ctl("dump-entries", "s1").stdout == ""
+    assert dump(sb, "s1") == [LPM_DEFAULT]
     assert not_pinging(h1, h2.ip)
 
     # The design brief's example, and the way back.
@@ -96,7 +103,8 @@ def test_entries_by_hand_follow_ping(sandbox: Sandbox, hosts):
         f"table=MyIngress.ipv4_lpm, hdr.ipv4.dstAddr=10.0.1.1/32 "
         f"action={FORWARD}(dstAddr={H1_MAC},port=1)",
         f"table=MyIngress.ipv4_lpm, hdr.ipv4.dstAddr=10.0.2.0/24 "
-        f"action={FORWARD}(dstAddr={H2_MAC},port=2)"]
+        f"action={FORWARD}(dstAddr={H2_MAC},port=2)",
+        LPM_DEFAULT]
     js = json.loads(sb.p4ctl("dump-entries", "s1", "ipv4_lpm", "--format", "json").stdout)
     assert js["table_entries"][1] == {
         "table": "MyIngress.ipv4_lpm", "match": {"hdr.ipv4.dstAddr": ["10.0.2.0", 24]},
@@ -124,22 +132,24 @@ def test_entries_by_hand_follow_ping(sandbox: Sandbox, hosts):
                                "json").stdout) == {
         "table": "MyIngress.ipv4_lpm", "default_action": True, "action_name": FORWARD,
         "action_params": {"dstAddr": H2_MAC, "port": 2}}
+    assert dump(sb, "s1")[-1] == (f"table=MyIngress.ipv4_lpm, default "
+                                  f"action={FORWARD}(dstAddr={H2_MAC},port=2)")
     sb.p4ctl("set-default-entry", "s1", "ipv4_lpm", "--reset")
     assert "action=MyIngress.drop" in sb.p4ctl("get-default-entry", "s1", "ipv4_lpm").stdout
 
     # Deleted: no forwarding.
     sb.p4ctl("del-entry", "s1", "ipv4_lpm", "dstAddr=10.0.2.0/24")
     assert not_pinging(h1, h2.ip)
-    assert len(dump(sb, "s1")) == 1
+    assert len(dump(sb, "s1")) == 2
     line = error(sb, "del-entry", "s1", "ipv4_lpm", "dstAddr=10.0.2.0/24")
     assert line.startswith("ovs-p4ctl: s1: NOT_FOUND: "), line
     sb.p4ctl("del-entries", "s1")
-    assert dump(sb, "s1") == []
+    assert dump(sb, "s1") == [LPM_DEFAULT]
 
     # The tutorial's runtime file, over P4Runtime.
     sb.p4ctl("load-entries", "s1", BASIC_S1)
     assert h1.ping(h2.ip) and h2.ping(h1.ip)
-    assert len(dump(sb, "s1")) == 4
+    assert len(dump(sb, "s1")) == 5
     line = error(sb, "load-entries", "s1", BASIC_S1)   # there already
     assert line.startswith("ovs-p4ctl: s1: s1-runtime.json: table_entries[1]: ALREADY_EXISTS:")
     assert line.endswith("(and 3 more)"), line
@@ -190,7 +200,7 @@ def test_ternary_range_optional_priorities_and_direct_counters(acl_switch):
     sb, h1, h2 = acl_switch
     assert h1.ping(h2.ip, count=3)
     lines = dump(sb, "s1", "acl")
-    assert len(lines) == 2
+    assert len(lines) == 3 and lines[2] == "table=I.acl, default action=I.drop"
     assert lines[0].startswith("table=I.acl, n_packets=")
     assert lines[0].endswith(", priority=10,hdr.ipv4.dstAddr=10.0.1.0&&&255.255.255.0 "
                              f"action=I.forward(port=1,dstAddr={H1_MAC})"), lines[0]
@@ -282,13 +292,60 @@ def test_arbitration_with_a_controller(acl_switch):
         assert line == ("ovs-p4ctl: s1 (device 1): a controller is the primary client, with "
                         "election id 0:10: ovs-p4ctl writes only as the primary; "
                         "--election-id HIGH:LOW above 0:10 takes over from it"), line
-        assert len(dump(sb, "s1")) == 2                  # reads need no arbitration
+        assert len(dump(sb, "s1")) == 4                  # reads need no arbitration
         sb.p4ctl("--election-id", "0:11", *add)          # takes over
         # No primary now, 0:11 the highest seen: ovs-p4ctl uses it.
         sb.p4ctl("del-entry", "s1", "acl", "protocol=6", "priority=1")
         line = error(sb, "--election-id", "5", *add)
         assert "election id 0:5 is below the highest one the device has seen (0:11)" in line
     assert h1.ping(h2.ip, count=1)
+
+
+def test_dump_entries_shows_default_entries(sandbox: Sandbox):
+    """Each table's default entry after its entries, as ovs-ofctl dump-flows
+    shows the table-miss flow; a const default action too."""
+    sb = sandbox
+    p4_bridge(sb, "s1", PROGRAM, [], "--device-id", "1")
+    assert dump(sb, "s1") == ["table=I.acl, default action=I.drop",
+                              "table=I.ipv6_lpm, default action=I.drop"]
+    sb.p4ctl("add-entry", "s1", "acl", "protocol=6", "priority=1", "drop")
+    sb.p4ctl("set-default-entry", "s1", "acl", f"forward(port=2, dstAddr={H2_MAC})")
+    lines = dump(sb, "s1")
+    assert len(lines) == 3 and lines[0].endswith(", priority=1,hdr.ipv4.protocol=6..6 "
+                                                 "action=I.drop"), lines
+    assert lines[1] == f"table=I.acl, default action=I.forward(port=2,dstAddr={H2_MAC})"
+    assert lines[1] == sb.p4ctl("get-default-entry", "s1", "acl").stdout.strip()
+    assert lines[2] == "table=I.ipv6_lpm, default action=I.drop"
+    assert dump(sb, "s1", "ipv6_lpm") == [lines[2]]
+
+    # JSON: the default entry as runtime files write it; it loads back.
+    text = sb.p4ctl("dump-entries", "s1", "acl", "--format", "json").stdout
+    assert json.loads(text)["table_entries"][1] == {
+        "table": "I.acl", "default_action": True, "action_name": "I.forward",
+        "action_params": {"port": 2, "dstAddr": H2_MAC}}
+    saved = sb.dir / "acl.json"
+    saved.write_text(text)
+    sb.p4ctl("del-entries", "s1")
+    sb.p4ctl("set-default-entry", "s1", "acl", "--reset")
+    assert dump(sb, "s1", "acl") == ["table=I.acl, default action=I.drop"]
+    sb.p4ctl("load-entries", "s1", saved)
+    assert dump(sb, "s1", "acl") == lines[:2]
+
+    # A const default action shows, marked const, after the const entries.
+    p4_bridge(sb, "s2", TABLES, [], "--device-id", "2")
+    const = dump(sb, "s2", "t_const")
+    assert len(const) == 3 and const[-1] == "table=I.t_const, default, const action=I.drop"
+    assert json.loads(sb.p4ctl("dump-entries", "s2", "t_const", "--format", "json").stdout)[
+        "table_entries"][-1] == {"table": "I.t_const", "default_action": True,
+                                 "action_name": "I.drop", "action_params": {},
+                                 "is_const": True}
+    assert "const default action" in error(sb, "set-default-entry", "s2", "t_const",
+                                           "NoAction")
+    # Saved and loaded back: what is marked is_const is the program's, skipped.
+    saved = sb.dir / "s2.json"
+    saved.write_text(sb.p4ctl("dump-entries", "s2", "--format", "json").stdout)
+    sb.p4ctl("load-entries", "s2", saved)
+    assert dump(sb, "s2", "t_const") == const
 
 
 # --- Packets: packet-out, packet-in, digests, clone sessions ------------------------------
@@ -402,3 +459,68 @@ def test_multicast_groups(sandbox: Sandbox, hosts):
         x.run("ip", "neigh", "flush", "dev", "eth0")
     assert not_pinging(h[0], h[1].ip)
     wait_until(lambda: sb.p4ctl("dump-groups", "s2").stdout == "", what="no groups")
+
+
+# --- TLS ----------------------------------------------------------------------------------
+
+
+def test_entity_commands_over_mutual_tls(sandbox: Sandbox, tmp_path: Path):
+    """A second ovs-p4rtd serving the sandbox's devices over mutual TLS:
+    ovs-p4ctl gets in with the CA and a client certificate (options, or
+    their environment variables), and fails with one line without the
+    certificate, with another CA, or with bad files."""
+    sb = sandbox
+    p4_bridge(sb, "s1", PROGRAM, [], "--device-id", "1")
+    pki = make_pki(tmp_path / "pki")
+    other = make_pki(tmp_path / "other")
+    with tls_p4rtd(sb, pki, tmp_path) as addr:
+        ca = ("--p4runtime", addr, "--p4runtime-ca-cert", pki["ca.pem"])
+        cert = ("--p4runtime-certificate", pki["client.pem"],
+                "--p4runtime-private-key", pki["client.key"])
+        wait_until(lambda: sb.p4ctl(*ca, *cert, "dump-entries", "s1", check=False)
+                   .returncode == 0, 30, "the TLS ovs-p4rtd to know device 1")
+        sb.p4ctl(*ca, *cert, "add-entry", "s1", "acl", "protocol=6", "priority=1", "drop")
+        lines = sb.p4ctl(*ca, *cert, "dump-entries", "s1", "acl").stdout.splitlines()
+        assert len(lines) == 2 and lines[0].endswith(
+            ", priority=1,hdr.ipv4.protocol=6..6 action=I.drop"), lines
+
+        # The same from the environment.
+        tls_env = {"OVSP4_P4RUNTIME": addr, "OVSP4_P4RUNTIME_CA_CERT": str(pki["ca.pem"]),
+                   "OVSP4_P4RUNTIME_CERTIFICATE": str(pki["client.pem"]),
+                   "OVSP4_P4RUNTIME_PRIVATE_KEY": str(pki["client.key"])}
+        plain = dict(sb.env)
+        sb.env.update(tls_env)
+        try:
+            assert dump(sb, "s1", "acl") == lines
+        finally:
+            sb.env = plain
+
+        # No client certificate: the server ends the handshake.
+        line = error(sb, *ca, "dump-entries", "s1")
+        head = f"ovs-p4ctl: s1: cannot reach ovs-p4rtd at {addr} over TLS ("
+        assert line.startswith(head), line
+        assert line.endswith("--p4runtime-certificate and --p4runtime-private-key if it "
+                             "requires a client certificate"), line
+        # Another CA: the server's certificate does not verify.
+        line = error(sb, "--p4runtime", addr, "--p4runtime-ca-cert", other["ca.pem"], *cert,
+                     "dump-entries", "s1")
+        assert "over TLS (" in line and "CERTIFICATE_VERIFY_FAILED" in line, line
+        # No TLS at all.
+        line = error(sb, "--p4runtime", addr, "dump-entries", "s1")
+        assert "(and --p4runtime-ca-cert if it serves TLS)" in line, line
+
+    # Files: a missing one, a key of another certificate, a half pair.
+    missing = tmp_path / "nope.pem"
+    assert error(sb, "--p4runtime-ca-cert", missing, "dump-entries", "s1") == \
+        f"ovs-p4ctl: {missing}: cannot read: No such file or directory"
+    assert error(sb, "--p4runtime-ca-cert", pki["ca.key"], "dump-entries", "s1") == \
+        f"ovs-p4ctl: {pki['ca.key']}: not a PEM certificate"
+    assert error(sb, "--p4runtime-certificate", pki["client.pem"], "--p4runtime-private-key",
+                 other["client.key"], "dump-entries", "s1") == (
+        f"ovs-p4ctl: {other['client.key']}: does not match the certificate "
+        f"{pki['client.pem']}")
+    r = sb.p4ctl("--p4runtime-certificate", pki["client.pem"], "dump-entries", "s1",
+                 check=False)
+    assert r.returncode == 2 and r.stderr.startswith(
+        "ovs-p4ctl: --p4runtime-certificate and --p4runtime-private-key"), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr

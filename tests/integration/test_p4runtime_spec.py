@@ -18,11 +18,11 @@ import pytest
 from ovstest import (
     VENV_BIN,
     Sandbox,
-    free_tcp_port,
+    make_pki,
     netns_add,
     netns_del,
     requires_root_linux,
-    sh,
+    tls_p4rtd,
     unique,
     wait_until,
 )
@@ -361,6 +361,38 @@ def test_continue_on_error_reports_every_update(primary: P4RuntimeClient):
     assert got == {b"\x0e", b"\x0f", b"\x10"}
 
 
+def test_a_large_write_reports_every_update_in_order(primary: P4RuntimeClient):
+    """ovs-p4rtd translates a large Write in slices and pipelines them to
+    the datapath: failures in any slice, and updates depending on updates
+    of an earlier slice, still come out as if applied one by one."""
+    p4info = primary.p4info()
+    table = names(p4info)["I.aging"]
+
+    def entry(mac: bytes) -> p4runtime_pb2.Entity:
+        e = p4runtime_pb2.Entity()
+        e.table_entry.table_id = table.preamble.id  # type: ignore[attr-defined]
+        m = e.table_entry.match.add(field_id=table.match_fields[0].id)  # type: ignore[attr-defined]
+        m.exact.value = mac
+        e.table_entry.action.action.action_id = names(p4info)["NoAction"].preamble.id  # type: ignore[attr-defined]
+        return e
+
+    def mac(i: int) -> bytes:
+        return (0x1000 + i).to_bytes(2, "big")
+
+    updates = [insert(entry(mac(i))) for i in range(700)]
+    updates[300] = insert(entry(mac(3)))                    # inserted by update 3
+    updates[520] = insert(entry(b"\x01" * 7))               # 56 bits in a 48-bit field
+    updates[690] = Update(type=Update.DELETE, entity=entry(mac(10)))
+    updates[695] = Update(type=Update.DELETE, entity=entry(mac(300)))   # never inserted
+    with pytest.raises(P4RuntimeClientError) as info:
+        primary.write(updates)
+    assert [(u.index, u.code) for u in info.value.updates] == [
+        (300, Code.ALREADY_EXISTS), (520, Code.INVALID_ARGUMENT), (695, Code.NOT_FOUND)]
+    got = {bytes(x.table_entry.match[0].exact.value)
+           for x in primary.read([_wildcard(p4info, "I.aging")])}
+    assert got == {mac(i) for i in range(700) if i not in (10, 300, 520, 690, 695)}
+
+
 def push(c: P4RuntimeClient, p4info: p4info_pb2.P4Info | None, device_config: bytes, action: int,
          cookie: int | None = None) -> None:
     c.set_pipeline(p4info, device_config, cookie=cookie, action=action)
@@ -500,34 +532,11 @@ def test_devices_follow_ovsdb(sb: Sandbox):
         c.close()
 
 
-def _pki(d: Path) -> dict[str, Path]:
-    """A CA, a server certificate for 127.0.0.1 and a client certificate."""
-    def ssl(*args: str | Path) -> None:
-        sh("openssl", *args)
-
-    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=ovsp4-ca",
-        "-keyout", d / "ca.key", "-out", d / "ca.pem")
-    for name in ("server", "client"):
-        ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=ovsp4-{name}",
-            "-keyout", d / f"{name}.key", "-out", d / f"{name}.csr")
-        (d / f"{name}.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-        ssl("x509", "-req", "-in", d / f"{name}.csr", "-CA", d / "ca.pem", "-CAkey",
-            d / "ca.key", "-CAcreateserial", "-days", "1", "-extfile", d / f"{name}.ext",
-            "-out", d / f"{name}.pem")
-    return {n: d / n for n in ("ca.pem", "server.pem", "server.key", "client.pem",
-                                "client.key")}
-
-
 def test_mutual_tls(sb: Sandbox, tmp_path: Path):
     """A second ovs-p4rtd serving the same devices over mutual TLS: a client
     with a certificate the CA signed gets in, one without does not."""
-    pki = _pki(tmp_path)
-    addr = f"127.0.0.1:{free_tcp_port()}"
-    pidfile = tmp_path / "tls.pid"
-    sb.run(VENV_BIN / "ovs-p4rtd", f"--db=unix:{sb.dir / 'db.sock'}", f"--listen={addr}",
-           f"--cert={pki['server.pem']}", f"--key={pki['server.key']}", f"--ca={pki['ca.pem']}",
-           f"--pidfile={pidfile}", f"--log-file={tmp_path / 'tls.log'}", "--detach")
-    try:
+    pki = make_pki(tmp_path)
+    with tls_p4rtd(sb, pki, tmp_path) as addr:
         good = grpc.ssl_channel_credentials(
             root_certificates=pki["ca.pem"].read_bytes(),
             private_key=pki["client.key"].read_bytes(),
@@ -542,8 +551,6 @@ def test_mutual_tls(sb: Sandbox, tmp_path: Path):
             c.get_pipeline()
         assert info.value.code == Code.UNAVAILABLE
         c.close()
-    finally:
-        sb.run("kill", pidfile.read_text().strip(), check=False)
 
 
 def _has_device(c: P4RuntimeClient) -> bool:

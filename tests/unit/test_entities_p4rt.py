@@ -418,6 +418,9 @@ def test_acl_entry_line_json_and_round_trips(ix: P4InfoIndex):
         "priority": 10}
     config = load_runtime({"table_entries": [json.loads(json.dumps(js))]}, ix.p4info)
     assert config.updates[0].entity.table_entry == entry
+    # The program's own entries, as dump-entries marks them, are not loaded.
+    config = load_runtime({"table_entries": [dict(js, is_const=True), js]}, ix.p4info)
+    assert config.labels == ["table_entries[1]"]
 
 
 def test_counters_and_meters_in_entry_lines(ix: P4InfoIndex):
