@@ -25,6 +25,8 @@ include datapath/ovs.mk
 
 # System packages the build and the tests need (Debian, as root).
 DEB_PACKAGES := cpp gcc make python3-venv python3-dev iproute2 iputils-ping openssl
+# and, for benchmarks/grpc_write_client.cc (make bench), gRPC's C++ library.
+BENCH_DEB_PACKAGES := g++ pkg-config libgrpc++-dev
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -76,7 +78,15 @@ lint: venv
 demo: venv ovs schema
 	tools/demo.sh
 
-bench: venv ovs schema
+# The benchmark's own gRPC client, on the C++ library (a Python client costs
+# more than the server it measures): benchmarks/p4runtime_bench.py uses it.
+GRPC_WRITE_CLIENT := $(OVSP4_BUILD)/bench/grpc_write_client
+$(GRPC_WRITE_CLIENT): benchmarks/grpc_write_client.cc
+	$(MAKE) deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
+	mkdir -p $(@D)
+	g++ -O2 -std=c++17 -Wall -o $@ $< $$(pkg-config --cflags --libs grpc++)
+
+bench: venv ovs schema $(GRPC_WRITE_CLIENT)
 	$(VPY) benchmarks/compile_time.py
 	$(VPY) benchmarks/simulator_bench.py
 	$(VPY) benchmarks/ovs_bench.py

@@ -29,6 +29,7 @@ Needs root and `make ovs`.  Usage: p4runtime_bench.py [--entries N]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import shutil
@@ -51,12 +52,14 @@ from ovsp4.proto import p4info_pb2, p4runtime_pb2
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PROGRAM = HERE / "programs" / "p4rt_bench.p4"
+CPP_CLIENT = REPO / "build" / "bench" / "grpc_write_client"   # make bench
 VENV_BIN = Path(sys.executable).parent
 BATCH = 1000
 CPU_PORT = 510
 BMV2 = {"write": 300e3, "read": 235e3, "delete": 400e3, "single": 5000.0}
 
 Update = p4runtime_pb2.Update
+Figures = tuple[float, float, float]     # RPCs/s, p50 ms, p99 ms
 
 
 def run(*args: object, env: dict[str, str] | None = None) -> str:
@@ -231,8 +234,7 @@ def single_update_requests(client: P4RuntimeClient, work: Workload, n: int) -> l
             .SerializeToString() for i in range(n)]
 
 
-def single_updates(client: P4RuntimeClient, work: Workload, reqs: list[bytes]
-                   ) -> tuple[float, float, float]:
+def single_updates(client: P4RuntimeClient, work: Workload, reqs: list[bytes]) -> Figures:
     write, _ = raw_stubs(client.channel)
     figures = serial_rpcs(write, reqs)
     client.write([Update(type=Update.DELETE, entity=work.exact(i)) for i in range(len(reqs))])
@@ -249,7 +251,7 @@ def empty_rpcs(client: P4RuntimeClient, n: int) -> tuple[float, float]:
     return rps, p50
 
 
-def serial_rpcs(write: Callable[..., bytes], reqs: list[bytes]) -> tuple[float, float, float]:
+def serial_rpcs(write: Callable[..., bytes], reqs: list[bytes]) -> Figures:
     """RPCs sent back to back: RPCs/s, p50 and p99 latency (ms)."""
     lat = []
     t0 = time.perf_counter()
@@ -262,10 +264,23 @@ def serial_rpcs(write: Callable[..., bytes], reqs: list[bytes]) -> tuple[float, 
     return len(reqs) / total, lat[len(lat) // 2] * 1e3, lat[int(len(lat) * 0.99)] * 1e3
 
 
-def noop_server_rpcs(reqs: list[bytes]) -> tuple[float, float, float]:
-    """The same single-update Writes sent, by the same client code, to a
-    grpc.aio server that does nothing with them (grpc_noop_server.py): what
-    Python gRPC alone costs on this machine."""
+def cpp_client_rpcs(addr: str, reqs: list[bytes]) -> Figures | None:
+    """The same requests sent back to back by grpc_write_client (gRPC's C++
+    library: it costs the RPC little, the figures are the server's); its
+    first CPP_WARMUP requests are untimed.  None if it is not built."""
+    if not CPP_CLIENT.exists():
+        return None
+    with tempfile.NamedTemporaryFile(prefix="p4rt-bench-") as f:
+        f.write(b"".join(len(r).to_bytes(4, "little") + r for r in reqs))
+        f.flush()
+        out = json.loads(run(CPP_CLIENT, addr, f.name))
+    return out["rate"], out["p50_ms"], out["p99_ms"]
+
+
+def noop_server_rpcs(reqs: list[bytes]) -> tuple[Figures, Figures | None]:
+    """The same single-update Writes, from the Python and the C++ client, to
+    a grpc.aio server that does nothing with them (grpc_noop_server.py):
+    what Python gRPC alone costs on this machine."""
     addr = f"127.0.0.1:{free_port()}"
     server = subprocess.Popen([sys.executable, HERE / "grpc_noop_server.py", addr],
                               stdout=subprocess.PIPE, text=True)
@@ -275,10 +290,17 @@ def noop_server_rpcs(reqs: list[bytes]) -> tuple[float, float, float]:
             write, _ = raw_stubs(channel)
             for r in reqs[:200]:
                 write(r, timeout=60)
-            return serial_rpcs(write, reqs)
+            python = serial_rpcs(write, reqs)
+        return python, cpp_client_rpcs(addr, reqs)
     finally:
         server.kill()
         server.wait()
+
+
+def figures(f: Figures | None) -> str:
+    if f is None:
+        return f"not measured ({CPP_CLIENT.relative_to(REPO)} not built: make bench builds it)"
+    return f"{f[0]:,.0f}/s, p50 {f[1]:.3f} ms, p99 {f[2]:.3f} ms"
 
 
 def packet_in_rate(client: P4RuntimeClient, n: int) -> tuple[float, int]:
@@ -347,17 +369,22 @@ def main() -> None:
                       f"{rt[op] / BMV2[op]:>9.2f}")
         singles = single_update_requests(client, work, args.singles)
         floor_rps, floor_p50 = empty_rpcs(client, args.singles)
-        rps, p50, p99 = single_updates(client, work, singles)
-        noop_rps, noop_p50, noop_p99 = noop_server_rpcs(singles)
-        print(f"\nsingle-update Write RPCs: {rps:,.0f}/s (BMv2 ref {BMV2['single']:,.0f}/s, "
-              f"ratio {rps / BMV2['single']:.2f}); latency p50 {p50:.3f} ms, p99 {p99:.3f} ms "
-              "(BMv2 ref p50 0.19 ms)")
-        print(f"  baseline, an RPC doing nothing (Capabilities) on the same server: "
-              f"{floor_rps:,.0f}/s, p50 {floor_p50:.3f} ms; Write/baseline rate "
-              f"{rps / floor_rps:.2f}")
-        print(f"  baseline, the same Writes to a grpc.aio server doing nothing "
-              f"(grpcio {grpc.__version__}): {noop_rps:,.0f}/s, p50 {noop_p50:.3f} ms, "
-              f"p99 {noop_p99:.3f} ms; ovs-p4rtd/no-op rate {rps / noop_rps:.2f}")
+        py = single_updates(client, work, singles)
+        cpp = cpp_client_rpcs(sb.addr, singles)
+        if cpp is not None:
+            client.write([Update(type=Update.DELETE, entity=work.exact(i))
+                          for i in range(len(singles))])
+        noop_py, noop_cpp = noop_server_rpcs(singles)
+        print(f"\nsingle-update Write RPCs, back to back (BMv2 ref {BMV2['single']:,.0f}/s, "
+              "p50 0.19 ms):")
+        for name, f, noop in (("C++ client", cpp, noop_cpp), ("Python client", py, noop_py)):
+            vs = f"; ratio to BMv2 {f[0] / BMV2['single']:.2f}" if f else ""
+            print(f"  {name + ':':<15}{figures(f)}{vs}")
+            ratio = f"; ovs-p4rtd/no-op rate {f[0] / noop[0]:.2f}" if f and noop else ""
+            print(f"    baseline, a grpc.aio server doing nothing with them: "
+                  f"{figures(noop)}{ratio}")
+        print(f"  baseline, Capabilities (an RPC doing nothing) on ovs-p4rtd, Python client: "
+              f"{floor_rps:,.0f}/s, p50 {floor_p50:.3f} ms (grpcio {grpc.__version__})")
         rate, got = packet_in_rate(client, args.packet_ins)
         print(f"packet-in (packet-out looped back): {rate:,.0f} packets/s "
               f"({got}/{args.packet_ins} received)")
