@@ -196,21 +196,24 @@ class Device:
 
         A large batch is translated in slices, each sent as soon as it is
         translated, so that the datapath applies one slice while the next
-        is translated.  A slice whose translation took the slow path is
-        finished (its statuses awaited, the translator state committed)
-        before the next is translated; the others leave no state behind, so
-        their outcome cannot change how later updates translate."""
+        is translated.  A slice ends early after an update whose outcome
+        changes the translator state, and is then finished (its statuses
+        awaited, the state committed or undone) before more is translated;
+        the others leave no state behind, so their outcome cannot change
+        how later updates translate."""
         async with self._write_lock:
             tr = await self.translator()
             conn = await self._connection()
             errors: list[P4RuntimeError | None] = []
             in_flight: list[tuple[WritePlan, list[tuple[bytes, asyncio.Future[bytes]]]]] = []
             try:
-                for start in range(0, len(updates), WRITE_SLICE):
-                    plan = tr.encode_updates(updates[start:start + WRITE_SLICE])
+                done = 0
+                while done < len(updates):
+                    plan = tr.encode_updates(updates[done:done + WRITE_SLICE])
+                    done += plan.n
                     in_flight.append((plan, [(req, conn.send_raw(req))
                                              for req in plan.requests(conn.next_xid)]))
-                    if plan.slow:
+                    if plan.stateful:
                         await self._finish(conn, in_flight, errors)
                 await self._finish(conn, in_flight, errors)
             except ControlSocketError as exc:

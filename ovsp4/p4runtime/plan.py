@@ -55,10 +55,11 @@ class WritePlan:
         self.multis: dict[int, Multi] = {}
         self._describe = describe
         self.finished = False
-        # Some update took the slow path, which may read or change the
-        # translator state: the plan must be finished before another plan
-        # is translated (fast-path updates neither read nor change it).
-        self.slow = False
+        self.n = n                              # updates translated
+        # An update's outcome changes the translator state (a Multi with a
+        # commit or abort): the plan must be finished before more updates
+        # are translated.
+        self.stateful = False
 
     # -- building -------------------------------------------------------------
 
@@ -71,6 +72,15 @@ class WritePlan:
     def add_multi(self, i: int, m: Multi) -> None:
         self.add(i, m.data, m.n)
         self.multis[i] = m
+        if m.commit is not None or m.abort is not None:
+            self.stateful = True
+
+    def truncate(self, n: int) -> None:
+        """Ends the plan after its first ``n`` updates (the rest were not
+        translated)."""
+        self.n = n
+        del self.errors[n:]
+        del self.counts[n:]
 
     def fail(self, i: int, err: P4RuntimeError) -> None:
         self.errors[i] = err

@@ -9,6 +9,9 @@ Writes::
         statuses += write_reply_statuses(transport(req))[1]
     undo = plan.finish(statuses)                        # per-update errors in plan.errors
     ...send undo (if any)...                            # (all of it: plan.run(transport))
+    # a plan covers the first plan.n updates (it ends after one that changes
+    # the translator state): the next plan starts there, once this one is
+    # finished (all of it: translator.apply(updates, transport))
 
 Reads::
 
@@ -35,7 +38,7 @@ from ovsp4.p4runtime.entry_wire import ENTITY_TABLE_ENTRY, parse_table_entry, pa
 from ovsp4.p4runtime.errors import P4RuntimeError
 from ovsp4.p4runtime.fastpath import FastPath
 from ovsp4.p4runtime.oneshot import OneShot
-from ovsp4.p4runtime.plan import Multi, WritePlan
+from ovsp4.p4runtime.plan import Multi, Transport, WritePlan
 from ovsp4.p4runtime.read import Reader, ReadQuery
 from ovsp4.p4runtime.schema import Schema
 from ovsp4.p4runtime.state import State
@@ -71,10 +74,18 @@ class Translator:
 
     # -- writes ---------------------------------------------------------------
 
-    def encode_updates(self, updates: Sequence[p4runtime_pb2.Update] | Sequence[bytes]
-                       ) -> WritePlan:
-        """The plan of a Write batch's updates (message objects, or their
-        serialized bytes)."""
+    def encode_updates(self, updates: Sequence[p4runtime_pb2.Update] | Sequence[bytes],
+                       *, whole: bool = False) -> WritePlan:
+        """The plan of a Write batch's first ``plan.n`` updates (message
+        objects, or their serialized bytes).
+
+        An update whose outcome changes the translator state (a one-shot,
+        an action profile member or group, a replication entry, an entry's
+        metadata: ``plan.stateful``) ends the plan: the updates after it
+        must be translated once the plan is finished, against the state it
+        leaves, as if each update were applied on its own.  ``whole``
+        translates them all against the current state (for views of a batch
+        that is not applied)."""
         raws: Sequence[bytes]
         if updates and not isinstance(updates[0], (bytes, bytearray)):
             raws = [u.SerializeToString() for u in updates]  # type: ignore[union-attr]
@@ -106,7 +117,9 @@ class Translator:
                         plan.add(i, data, t.n_ctl)
                     break
             else:
-                self._slow(plan, i, raw)
+                if self._slow(plan, i, raw) and not whole and i + 1 < len(raws):
+                    plan.truncate(i + 1)
+                    break
         return plan
 
     def encode_write(self, request: p4runtime_pb2.WriteRequest) -> WritePlan:
@@ -126,8 +139,9 @@ class Translator:
             raise E.invalid(f"malformed WriteRequest: {exc}") from None
         return meta, self.encode_updates(raws)
 
-    def _slow(self, plan: WritePlan, i: int, raw: bytes) -> None:
-        plan.slow = True
+    def _slow(self, plan: WritePlan, i: int, raw: bytes) -> bool:
+        """Translates update ``i`` the slow way; whether its outcome changes
+        the translator state."""
         try:
             out = self._translate(raw)
         except (wire.WireError, DecodeError) as exc:
@@ -136,10 +150,22 @@ class Translator:
             plan.fail(i, out)
         elif isinstance(out, Multi):
             plan.add_multi(i, out)
+            return out.commit is not None or out.abort is not None
         elif isinstance(out, tuple):
             data, n = out
             if n:
                 plan.add(i, data, n)
+        return False
+
+    def apply(self, updates: Sequence[p4runtime_pb2.Update] | Sequence[bytes],
+              transport: Transport) -> list[P4RuntimeError | None]:
+        """Applies a batch through a control-protocol transport, plan by
+        plan (see :meth:`encode_updates`); every update's error."""
+        errors: list[P4RuntimeError | None] = []
+        while len(errors) < len(updates):
+            plan = self.encode_updates(updates[len(errors):])
+            errors += plan.run(transport)
+        return errors
 
     def _translate(self, raw: bytes) -> P4RuntimeError | Multi | tuple[bytes, int]:
         op, ent, start, end = parse_update(raw)
@@ -184,7 +210,7 @@ class Translator:
         so a server must use :meth:`encode_updates`. (The hidden ids of
         one-shots translated here stay reserved: applying these updates
         cannot make later ones collide.)"""
-        plan = self.encode_updates(updates)
+        plan = self.encode_updates(updates, whole=True)
         out: list[list[cp.Update] | None] = []
         k = 0
         for i, n in enumerate(plan.counts):

@@ -100,8 +100,8 @@ class TutorialSwitch:
     def _apply(self, config: RuntimeConfig) -> None:
         """The file's P4Runtime updates, translated as ovs-p4rtd does, into
         the pipeline's control protocol."""
-        plan = Translator(self.p4info, cpu_port=self.cpu_port).encode_updates(config.updates)
-        errors = plan.run(self.pipeline.control)
+        errors = Translator(self.p4info, cpu_port=self.cpu_port).apply(
+            config.updates, self.pipeline.control)
         failed = [f"{label}: {err}" for label, err in zip(config.labels, errors, strict=True)
                   if err is not None]
         assert not failed, "; ".join(failed)

@@ -74,7 +74,7 @@ class Switch:
 
     def write(self, *updates: Update) -> list[P4RuntimeError | None]:
         """Applies updates (each on its own); every update's error."""
-        return self.tr.encode_updates(list(updates)).run(self.pipe.control)
+        return self.tr.apply(list(updates), self.pipe.control)
 
     def ok(self, *updates: Update) -> None:
         errors = self.write(*updates)

@@ -111,7 +111,7 @@ def random_update(rng: random.Random, p4info: object) -> Update:
 
 def _results(tr: Translator, updates: list[Update]) -> list[tuple[object, bytes]]:
     """Each update's (error, control bytes)."""
-    plan = tr.encode_updates(updates)
+    plan = tr.encode_updates(updates, whole=True)
     out = []
     k = 0
     for i, n in enumerate(plan.counts):

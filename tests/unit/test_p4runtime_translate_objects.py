@@ -409,6 +409,23 @@ def test_one_shot_programming(sw: Switch) -> None:
     assert sw.code(insert(e2)) == Code.INVALID_ARGUMENT
 
 
+def test_one_write_applies_as_its_updates_one_by_one(sw: Switch) -> None:
+    """Updates of one batch see the state its earlier updates left: a
+    one-shot makes its selector refuse members, and deleting it in the same
+    batch removes its hidden members and group."""
+    prof = sw.profile("I.t_sel")
+    e = sw.entry("I.t_sel", [("exact", b"\x00\x01")])
+    for port in (2, 3):
+        a = e.table_entry.action.action_profile_action_set.action_profile_actions.add(weight=1)
+        sw.action(a.action, "I.set_out", [bytes([port]), b"\x01"])
+    assert sw.codes(insert(e), insert(member(sw, "I.t_sel", 1, 5))) == [
+        Code.OK, Code.INVALID_ARGUMENT]
+    assert sw.codes(delete(e), insert(e), delete(e)) == [Code.OK] * 3
+    assert ctl_items(sw, cp.Entity.AP_MEMBER, prof) == []
+    assert ctl_items(sw, cp.Entity.AP_GROUP, prof) == []
+    sw.ok(insert(member(sw, "I.t_sel", 1, 5)))
+
+
 def test_one_shot_state_recovered_by_a_new_translator(sw: Switch) -> None:
     from ovsp4.p4runtime.translate import Translator
 
@@ -692,7 +709,7 @@ def test_plans_split_into_requests_keep_multi_updates_whole(sw: Switch) -> None:
                            "I.drop")) for i in range(1, 4)]
     ups.insert(1, insert(one_shot))
     ups.append(ups[0])                                           # ALREADY_EXISTS
-    plan = sw.tr.encode_updates(ups)
+    plan = sw.tr.encode_updates(ups, whole=True)     # all in one plan, one-shot or not
     xids = iter(range(100, 200))
     reqs = plan.requests(lambda: next(xids), max_updates=3)
     sizes = [int.from_bytes(r[16:20], "little") for r in reqs]
