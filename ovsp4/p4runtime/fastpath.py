@@ -82,6 +82,7 @@ def _specialize(fn: Callable[..., bool], groups: tuple[int, ...], args: tuple[in
                 p = vals[gp][0]
                 return 0 < p <= width and not from_bytes(vals[gv], "big") & masks[p]
 
+            lpm.spec = (gv, gp, width, masks)  # type: ignore[attr-defined]  # see Template.lpm
             return lpm
     return _check(fn, groups, args)
 
@@ -96,7 +97,8 @@ def _prio_check(v: bytes) -> bool:
 
 
 class Template:
-    __slots__ = ("rx", "fmt", "order", "transforms", "checks", "n_ctl", "guard", "simple")
+    __slots__ = ("rx", "fmt", "order", "transforms", "checks", "n_ctl", "guard", "simple",
+                 "lpm")
 
     def __init__(self, rx: re.Pattern[bytes], fmt: bytes, order: itemgetter | None,
                  transforms: tuple[tuple[int, int], ...],
@@ -111,6 +113,13 @@ class Template:
         self.guard = guard
         # Nothing to do but format (the caller may inline it).
         self.simple = not transforms and not checks and n_ctl == 1 and order is not None
+        # Nothing but format after one LPM value check, (value group, prefix
+        # length group, width, host masks by prefix length): the caller may
+        # inline that too (LPM tables are the bulk of routing tables).
+        self.lpm: tuple[int, int, int, list[int]] | None = None
+        if (len(checks) == 1 and not transforms and n_ctl == 1 and order is not None
+                and hasattr(checks[0], "spec")):
+            self.lpm = checks[0].spec
 
     def apply(self, raw: bytes) -> bytes | None:
         """The control update(s) of ``raw``, or None if this template does

@@ -95,9 +95,11 @@ class Translator:
         append = plan.chunks.append
         counts = plan.counts
         by_len = self.fast.by_len
+        from_bytes = int.from_bytes
         # The fast path, inlined: this loop runs once per table entry.
         for i, raw in enumerate(raws):
-            for t in by_len.get(len(raw), ()):
+            ts = by_len.get(len(raw), ())
+            for t in ts:
                 if t.simple:
                     if t.guard:
                         continue
@@ -105,6 +107,22 @@ class Translator:
                     if m is None:
                         continue
                     out = t.order(m.groups())
+                    append(t.fmt % (out if type(out) is tuple else (out,)))
+                    counts[i] = 1
+                    break
+                lpm = t.lpm
+                if lpm is not None:
+                    if t.guard:
+                        continue
+                    m = t.rx.fullmatch(raw)
+                    if m is None:
+                        continue
+                    vals = m.groups()
+                    gv, gp, width, masks = lpm
+                    p = vals[gp][0]
+                    if not 0 < p <= width or from_bytes(vals[gv], "big") & masks[p]:
+                        continue        # the slow path says what is wrong
+                    out = t.order(vals)
                     append(t.fmt % (out if type(out) is tuple else (out,)))
                     counts[i] = 1
                     break
@@ -120,6 +138,12 @@ class Translator:
                 if self._slow(plan, i, raw) and not whole and i + 1 < len(raws):
                     plan.truncate(i + 1)
                     break
+                continue
+            if t is not ts[0]:
+                # The template that matched first next time: a batch is
+                # mostly one shape (inserts and deletes share lengths).
+                ts.remove(t)
+                ts.insert(0, t)
         return plan
 
     def encode_write(self, request: p4runtime_pb2.WriteRequest) -> WritePlan:
