@@ -49,6 +49,13 @@ def p4rt_sandbox(ovs_bin: Path, tmp_path: Path) -> Iterator[Sandbox]:
     yield from _sandbox(tmp_path, p4rtd=True)
 
 
+@pytest.fixture(scope="module")
+def module_p4rt_sandbox(ovs_bin: Path, tmp_path_factory: pytest.TempPathFactory
+                        ) -> Iterator[Sandbox]:
+    """A p4rt_sandbox that a module's tests share."""
+    yield from _sandbox(tmp_path_factory.mktemp("p4rt"), p4rtd=True)
+
+
 @pytest.fixture
 def hosts(sandbox: Sandbox) -> Iterator[Callable[..., Host]]:
     made: list[Host] = []

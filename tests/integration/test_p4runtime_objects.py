@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
 import pytest
@@ -24,10 +23,7 @@ from ovstest import (
     Capture,
     Host,
     Sandbox,
-    netns_add,
-    netns_del,
     requires_root_linux,
-    unique,
     wait_until,
 )
 from test_p4runtime_spec import PROGRAMS, client
@@ -52,18 +48,9 @@ MAC = ETH_TYPE << 8
 
 
 @pytest.fixture(scope="module")
-def sb(ovs_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    netns = unique("p4ob")
-    netns_add(netns)
-    box = Sandbox(tmp_path_factory.mktemp("p4rtobj") / "sandbox", netns)
-    try:
-        box.start(p4rtd=True)
-        box.p4ctl("add-br", "ob", "--program", PROGRAM, "--device-id", "1")
-        yield box
-    finally:
-        box.stop()
-        netns_del(netns)
-        print(f"--- ovs-p4rtd.log ---\n{box.p4rtd_log()[-6000:]}")
+def sb(module_p4rt_sandbox: Sandbox) -> Sandbox:
+    module_p4rt_sandbox.p4ctl("add-br", "ob", "--program", PROGRAM, "--device-id", "1")
+    return module_p4rt_sandbox
 
 
 @pytest.fixture(scope="module")

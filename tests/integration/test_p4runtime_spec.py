@@ -19,11 +19,8 @@ from ovstest import (
     VENV_BIN,
     Sandbox,
     make_pki,
-    netns_add,
-    netns_del,
     requires_root_linux,
     tls_p4rtd,
-    unique,
     wait_until,
 )
 
@@ -42,21 +39,14 @@ FPC = p4runtime_pb2.SetForwardingPipelineConfigRequest
 
 
 @pytest.fixture(scope="module")
-def sb(ovs_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    netns = unique("p4rs")
-    netns_add(netns)
-    box = Sandbox(tmp_path_factory.mktemp("p4rtspec") / "sandbox", netns)
-    try:
-        box.start(p4rtd=True)
-        box.p4ctl("add-br", "br0", "--program", SPEC_P4, "--device-id", "1")
-        box.p4ctl("add-br", "br9", "--program", SPEC_P4, "--device-id", "9")
-        with Database(f"unix:{box.dir / 'db.sock'}") as db:
-            brs.unload_pipeline(db, "br9")
-        yield box
-    finally:
-        box.stop()
-        netns_del(netns)
-        print(f"--- ovs-p4rtd.log ---\n{box.p4rtd_log()[-6000:]}")
+def sb(module_p4rt_sandbox: Sandbox) -> Sandbox:
+    """br0 (device 1) runs p4rt_spec.p4; br9 (device 9) has no pipeline."""
+    box = module_p4rt_sandbox
+    box.p4ctl("add-br", "br0", "--program", SPEC_P4, "--device-id", "1")
+    box.p4ctl("add-br", "br9", "--program", SPEC_P4, "--device-id", "9")
+    with Database(f"unix:{box.dir / 'db.sock'}") as db:
+        brs.unload_pipeline(db, "br9")
+    return box
 
 
 def client(sb: Sandbox, device_id: int = 1, election: tuple[int, int] | None = (0, 1),
