@@ -20,7 +20,7 @@ entities of their pipelines over P4Runtime.
 
   Entities (P4Runtime, through ovs-p4rtd; ovsp4/cli/p4ctl_entities.py):
     add-entry / mod-entry / del-entry BRIDGE TABLE [FIELD=VALUE]... [priority=N]
-              action=NAME(PARAM=VALUE, ...)
+              action=NAME(PARAM=VALUE, ...) | member=N | group=N
     del-entries BRIDGE [TABLE]
     dump-entries BRIDGE [TABLE]
     set-default-entry BRIDGE TABLE ACTION | --reset;  get-default-entry BRIDGE TABLE
@@ -31,6 +31,11 @@ entities of their pipelines over P4Runtime.
     add-group / mod-group BRIDGE GROUP PORT[:INSTANCE]...;  del-group BRIDGE GROUP
     add-clone-session BRIDGE SESSION PORT[:INSTANCE]...;  del-clone-session BRIDGE SESSION
     dump-groups BRIDGE
+    add-member / mod-member BRIDGE PROFILE MEMBER_ID ACTION;  del-member BRIDGE PROFILE MEMBER_ID
+    add-profile-group / mod-profile-group BRIDGE PROFILE GROUP_ID MEMBER[:WEIGHT]...
+              [--max-size N];  del-profile-group BRIDGE PROFILE GROUP_ID
+    dump-profiles BRIDGE [PROFILE]
+    set-value-set BRIDGE VALUE_SET [MATCH]...;  dump-value-sets BRIDGE [VALUE_SET]
     packet-out BRIDGE PAYLOAD [FIELD=VALUE]...
     monitor BRIDGE [--digest NAME]...
     load-entries BRIDGE RUNTIME.json

@@ -1,5 +1,6 @@
 """ovs-p4ctl's entity commands: table entries, counters, meters, registers,
-multicast groups, clone sessions, packet-out and packet-in, over P4Runtime
+action profile members and groups, parser value sets, multicast groups,
+clone sessions, packet-out and packet-in, over P4Runtime
 to ovs-p4rtd (registered on ovs-p4ctl's command group).
 
 The bridge is looked up in OVSDB for its device id (``P4_Bridge.device_id``)
@@ -588,6 +589,136 @@ def dump_meters(s: Settings, bridge: str, meter: str | None, index: str | None,
     found.sort(key=lambda m: (m.meter_id, m.index.index))
     emit(fmt, lambda: [format_meter(ix, m) for m in found],
          lambda: [meter_json(ix, m) for m in found])
+
+
+# --- Action profiles ------------------------------------------------------------
+
+
+id_type = click.IntRange(0, (1 << 32) - 1)
+
+
+def _member_command(name: str, kind: str, help_text: str) -> None:
+    @main.command(name, help=help_text)
+    @click.argument("bridge")
+    @click.argument("profile")
+    @click.argument("member_id", metavar="MEMBER_ID", type=id_type)
+    @click.argument("action", nargs=-1, required=kind != "DELETE")
+    @pass_settings
+    @errors
+    def command(s: Settings, bridge: str, profile: str, member_id: int,
+                action: tuple[str, ...]) -> None:
+        from ovsp4.entities.entries import split_items
+        from ovsp4.entities.profiles import profile_member
+
+        if kind == "DELETE" and action:
+            raise click.UsageError("del-member takes no action")
+        items = split_items(action)
+        if len(items) > 1:
+            raise click.UsageError(f"one action, not {len(items)}: {' '.join(items)}")
+        with session(s, bridge, primary=True) as sess:
+            entity = profile_member(sess.index, profile, member_id,
+                                    items[0] if items else None)
+            sess.write([update(kind, entity)])
+
+
+_member_command("add-member", "INSERT",
+                "Add member MEMBER_ID, the action call NAME(PARAM=VALUE, ...), to the "
+                "action profile PROFILE.")
+_member_command("mod-member", "MODIFY", "Change the action of member MEMBER_ID of PROFILE.")
+_member_command("del-member", "DELETE", "Delete member MEMBER_ID of PROFILE.")
+
+
+def _profile_group_command(name: str, kind: str, help_text: str) -> None:
+    @main.command(name, help=help_text)
+    @click.argument("bridge")
+    @click.argument("profile")
+    @click.argument("group_id", metavar="GROUP_ID", type=id_type)
+    @click.argument("members", metavar="[MEMBER[:WEIGHT]]...", nargs=-1)
+    @click.option("--max-size", type=click.IntRange(0, (1 << 31) - 1), metavar="N",
+                  help="The group's maximum size (default: the selector's max group size).")
+    @pass_settings
+    @errors
+    def command(s: Settings, bridge: str, profile: str, group_id: int,
+                members: tuple[str, ...], max_size: int | None) -> None:
+        from ovsp4.entities.profiles import parse_group_member, profile_group
+
+        if kind == "DELETE" and (members or max_size is not None):
+            raise click.UsageError("del-profile-group takes no members")
+        parsed = [parse_group_member(m) for m in members]
+        with session(s, bridge, primary=True) as sess:
+            entity = profile_group(sess.index, profile, group_id, parsed, max_size=max_size,
+                                   key_only=kind == "DELETE")
+            sess.write([update(kind, entity)])
+
+
+_profile_group_command("add-profile-group", "INSERT",
+                       "Add group GROUP_ID of members MEMBER[:WEIGHT] (weight 1 if left "
+                       "out) to the action selector PROFILE.")
+_profile_group_command("mod-profile-group", "MODIFY",
+                       "Replace the members of group GROUP_ID of PROFILE.")
+_profile_group_command("del-profile-group", "DELETE", "Delete group GROUP_ID of PROFILE.")
+
+
+@main.command("dump-profiles")
+@click.argument("bridge")
+@click.argument("profile", required=False)
+@format_option
+@pass_settings
+@errors
+def dump_profiles(s: Settings, bridge: str, profile: str | None, fmt: str) -> None:
+    """Print the members, then the groups, of the action profile PROFILE
+    (of every profile), one per line."""
+    from ovsp4.entities.profiles import (
+        format_profile_entity,
+        profile_entity_json,
+        profiles_read,
+        sort_profile_entities,
+    )
+
+    with session(s, bridge) as sess:
+        ix = sess.index
+        found = sort_profile_entities(ix, sess.read(profiles_read(ix, profile)))
+    emit(fmt, lambda: [format_profile_entity(ix, e) for e in found],
+         lambda: [profile_entity_json(ix, e) for e in found])
+
+
+# --- Parser value sets ----------------------------------------------------------------
+
+
+@main.command("set-value-set")
+@click.argument("bridge")
+@click.argument("value_set")
+@click.argument("matches", nargs=-1)
+@pass_settings
+@errors
+def set_value_set(s: Settings, bridge: str, value_set: str, matches: tuple[str, ...]) -> None:
+    """Replace the members of the parser value set VALUE_SET (none: empty
+    it): each MATCH a value (V&&&MASK for a ternary field), or
+    FIELD=VALUE,... for a set of several fields."""
+    from ovsp4.entities.externs import value_set_entry
+
+    with session(s, bridge, primary=True) as sess:
+        sess.write([update("MODIFY", value_set_entry(sess.index, value_set, matches))])
+
+
+@main.command("dump-value-sets")
+@click.argument("bridge")
+@click.argument("value_set", required=False)
+@format_option
+@pass_settings
+@errors
+def dump_value_sets(s: Settings, bridge: str, value_set: str | None, fmt: str) -> None:
+    """Print the members of the parser value set VALUE_SET (of every value
+    set)."""
+    from ovsp4.entities.externs import format_value_set, value_set_json, value_set_read
+
+    with session(s, bridge) as sess:
+        ix = sess.index
+        found = [e.value_set_entry for e in sess.read([value_set_read(ix, value_set)])]
+    order = {v.preamble.id: n for n, v in enumerate(ix.p4info.value_sets)}
+    found.sort(key=lambda v: order.get(v.value_set_id, 1 << 30))
+    emit(fmt, lambda: [format_value_set(ix, v) for v in found],
+         lambda: [value_set_json(ix, v) for v in found])
 
 
 # --- Packet replication engine -------------------------------------------------

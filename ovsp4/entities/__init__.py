@@ -11,7 +11,8 @@ benchmarks.
 - :mod:`~ovsp4.entities.index`: P4Info objects by name, alias or suffix;
 - :mod:`~ovsp4.entities.entries`: match fields, actions, table entries;
 - :mod:`~ovsp4.entities.externs`: counters, meters, registers, multicast
-  groups, clone sessions;
+  groups, clone sessions, parser value sets;
+- :mod:`~ovsp4.entities.profiles`: action profile members and groups;
 - :mod:`~ovsp4.entities.packets`: packet-out, packet-in, digests, idle
   timeouts.
 """

@@ -1,6 +1,6 @@
-"""Counters, meters, registers and the packet replication engine
-(multicast groups, clone sessions) as P4Runtime messages, from what people
-write and back.
+"""Counters, meters, registers, the packet replication engine
+(multicast groups, clone sessions) and parser value sets as P4Runtime
+messages, from what people write and back.
 
 Printed one cell per line, `NAME[INDEX]: ...`:
 
@@ -11,7 +11,11 @@ Printed one cell per line, `NAME[INDEX]: ...`:
 
 Register values in decimal (`0x` hex above 64 bits): registers hold data,
 not addresses.  Replicas are `PORT` or `PORT:INSTANCE`, PORT `cpu` being
-P4Runtime's CPU port (0xfffffffd: the bridge's CPU port).
+P4Runtime's CPU port (0xfffffffd: the bridge's CPU port).  A value set
+member is a match as in table entries (`V`, `V&&&MASK` for a ternary
+field, ...), `FIELD=MATCH,...` for a value set of several fields:
+
+    value_set=P.special, members=4660,22136
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ovsp4.entities.index import P4InfoIndex
+from ovsp4.entities.entries import format_match, match_from_text, match_json, split_items
+from ovsp4.entities.index import P4InfoIndex, find
 from ovsp4.entities.values import (
     BadValue,
     EntityError,
@@ -368,3 +373,105 @@ def pre_json(entries: Iterable[p4runtime_pb2.PacketReplicationEngineEntry]
                              "class_of_service": s.class_of_service,
                              "packet_length_bytes": s.packet_length_bytes})
     return {"multicast_group_entries": groups, "clone_session_entries": sessions}
+
+
+# --- Parser value sets ----------------------------------------------------------------
+
+
+def _value_set_fields(vs: p4info_pb2.ValueSet) -> list[p4info_pb2.MatchField]:
+    """The value set's fields; a set of plain bit<W> values has one
+    unnamed field, named after the set for messages."""
+    fields = []
+    for mf in vs.match:
+        named = p4info_pb2.MatchField()
+        named.CopyFrom(mf)
+        named.name = mf.name or vs.preamble.name
+        fields.append(named)
+    return fields
+
+
+def value_set_member(vs: p4info_pb2.ValueSet, text: str) -> p4runtime_pb2.ValueSetMember:
+    """One member: a match (one field), or FIELD=MATCH,... (several)."""
+    fields = _value_set_fields(vs)
+    member = p4runtime_pb2.ValueSetMember()
+    text = text.strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]  # as format_value_set prints a member of several fields
+    if len(fields) == 1 and "=" not in text:
+        given = [(fields[0], text)]
+    else:
+        given = []
+        for item in split_items([text]):
+            name, eq, value = item.partition("=")
+            if not eq:
+                raise EntityError(f"value set {vs.preamble.name}: '{item}' is not FIELD=MATCH")
+            given.append((find(fields, name.strip(), f"field of value set {vs.preamble.name}",
+                               key=lambda f: f), value))
+    for mf, value in given:
+        fm = match_from_text(mf, value)
+        if fm is not None:
+            member.match.append(fm)
+    return member
+
+
+def value_set_entry(index: P4InfoIndex, name: str, members: Iterable[str]
+                    ) -> p4runtime_pb2.Entity:
+    """The whole value set, for a MODIFY (it replaces the members)."""
+    vs = index.value_set(name)
+    e = p4runtime_pb2.Entity()
+    e.value_set_entry.value_set_id = vs.preamble.id
+    e.value_set_entry.members.extend(value_set_member(vs, m) for m in members)
+    return e
+
+
+def value_set_read(index: P4InfoIndex, name: str | None = None) -> p4runtime_pb2.Entity:
+    e = p4runtime_pb2.Entity()
+    e.value_set_entry.SetInParent()
+    if name is not None:
+        e.value_set_entry.value_set_id = index.value_set(name).preamble.id
+    return e
+
+
+def _member_matches(index: P4InfoIndex, entry: p4runtime_pb2.ValueSetEntry,
+                    member: p4runtime_pb2.ValueSetMember
+                    ) -> list[tuple[p4info_pb2.MatchField, p4runtime_pb2.FieldMatch]]:
+    vs = index.value_sets_by_id.get(entry.value_set_id)
+    fields = {mf.id: mf for mf in _value_set_fields(vs)} if vs else {}
+    return [(fields.get(fm.field_id, p4info_pb2.MatchField(name=f"#{fm.field_id}")), fm)
+            for fm in member.match]
+
+
+def _single_field(index: P4InfoIndex, entry: p4runtime_pb2.ValueSetEntry) -> bool:
+    vs = index.value_sets_by_id.get(entry.value_set_id)
+    return vs is not None and len(vs.match) == 1
+
+
+def format_value_set(index: P4InfoIndex, entry: p4runtime_pb2.ValueSetEntry) -> str:
+    """`value_set=NAME, members=M1,M2` (a member of several fields in parentheses,
+    as set-value-set reads it without them); `*`: a member matching
+    anything."""
+    single = _single_field(index, entry)
+    texts = []
+    for member in entry.members:
+        matches = _member_matches(index, entry, member)
+        if single:
+            texts.append(format_match(*matches[0]) if matches else "*")
+        else:
+            texts.append("(" + ",".join(f"{mf.name}={format_match(mf, fm)}"
+                                        for mf, fm in matches) + ")")
+    return (f"value_set={index.name_of(entry.value_set_id)}, "
+            f"members={','.join(texts) or 'none'}")
+
+
+def value_set_json(index: P4InfoIndex, entry: p4runtime_pb2.ValueSetEntry) -> dict[str, Any]:
+    """Members as runtime files write matches: the value (one field) or
+    {FIELD: value} (several)."""
+    single = _single_field(index, entry)
+    members: list[Any] = []
+    for member in entry.members:
+        matches = _member_matches(index, entry, member)
+        if single:
+            members.append(match_json(*matches[0]) if matches else "*")
+        else:
+            members.append({mf.name: match_json(mf, fm) for mf, fm in matches})
+    return {"value_set": index.name_of(entry.value_set_id), "members": members}

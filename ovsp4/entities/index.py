@@ -55,6 +55,7 @@ class P4InfoIndex:
         self.registers_by_id = {r.preamble.id: r for r in p4info.registers}
         self.digests_by_id = {d.preamble.id: d for d in p4info.digests}
         self.profiles_by_id = {p.preamble.id: p for p in p4info.action_profiles}
+        self.value_sets_by_id = {v.preamble.id: v for v in p4info.value_sets}
 
     def table(self, name: str) -> p4info_pb2.Table:
         return find(self.p4info.tables, name, "table")
@@ -97,6 +98,12 @@ class P4InfoIndex:
     def digest(self, name: str) -> p4info_pb2.Digest:
         return find(self.p4info.digests, name, "digest")
 
+    def action_profile(self, name: str) -> p4info_pb2.ActionProfile:
+        return find(self.p4info.action_profiles, name, "action profile")
+
+    def value_set(self, name: str) -> p4info_pb2.ValueSet:
+        return find(self.p4info.value_sets, name, "value set")
+
     def controller_metadata(self, name: str) -> p4info_pb2.ControllerPacketMetadata | None:
         """The `packet_in` or `packet_out` header, if the program has one."""
         for c in self.p4info.controller_packet_metadata:
@@ -120,7 +127,8 @@ class P4InfoIndex:
         """The name of any P4Info object by its id (for messages)."""
         for d in (self.tables_by_id, self.actions_by_id, self.counters_by_id,
                   self.direct_counters_by_id, self.meters_by_id, self.direct_meters_by_id,
-                  self.registers_by_id, self.digests_by_id, self.profiles_by_id):
+                  self.registers_by_id, self.digests_by_id, self.profiles_by_id,
+                  self.value_sets_by_id):
             if object_id in d:
                 return d[object_id].preamble.name
         return f"#{object_id}"

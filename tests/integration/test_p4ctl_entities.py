@@ -12,6 +12,8 @@ veth pairs, and real traffic:
   and registers, packet-out, packet-in, digests and a clone session
   (`monitor`), arbitration against a controller, default entries in
   dump-entries (and tests/programs/p4rt_tables.p4's const default action);
+- tests/programs/p4rt_tables.p4: action profile members and groups, entries
+  pointing at them, a parser value set;
 - the tutorials' multicast.p4: multicast groups;
 - TLS: the entity commands to a second ovs-p4rtd that requires client
   certificates (mutual TLS).
@@ -346,6 +348,67 @@ def test_dump_entries_shows_default_entries(sandbox: Sandbox):
     saved.write_text(sb.p4ctl("dump-entries", "s2", "--format", "json").stdout)
     sb.p4ctl("load-entries", "s2", saved)
     assert dump(sb, "s2", "t_const") == const
+
+
+# --- Action profiles and parser value sets (p4rt_tables.p4) -------------------------------
+
+
+def test_action_profiles_and_value_sets(sandbox: Sandbox):
+    """Members and groups of an action selector, entries pointing at them,
+    dumped as text and JSON; the server's errors on one line; a parser
+    value set replaced and dumped."""
+    sb = sandbox
+    p4_bridge(sb, "s1", TABLES, [], "--device-id", "1")
+    sb.p4ctl("add-member", "s1", "t_sel", "1", "set_out(port=2, v=1)")
+    sb.p4ctl("add-member", "s1", "I.t_sel", "2", "action=set_out(3,2)")
+    sb.p4ctl("mod-member", "s1", "t_sel", "2", "set_out(port=4,v=2)")
+    sb.p4ctl("add-profile-group", "s1", "t_sel", "10", "1", "2:3")
+    sb.p4ctl("add-member", "s1", "t_prof", "5", "NoAction")
+    sb.p4ctl("add-entry", "s1", "t_sel", "b=7", "group=10")
+    sb.p4ctl("add-entry", "s1", "t_sel", "b=8", "member=1")
+    sb.p4ctl("add-entry", "s1", "t_prof", "b=9", "member=5")
+    lines = sb.p4ctl("dump-profiles", "s1").stdout.splitlines()
+    assert lines == [
+        "profile=I.t_prof, member=5 action=NoAction",
+        "profile=I.t_sel, member=1 action=I.set_out(port=2,v=1)",
+        "profile=I.t_sel, member=2 action=I.set_out(port=4,v=2)",
+        "profile=I.t_sel, group=10 max_size=8 members=1:1,2:3"]
+    assert sb.p4ctl("dump-profiles", "s1", "t_sel").stdout.splitlines() == lines[1:]
+    assert json.loads(sb.p4ctl("dump-profiles", "s1", "t_sel", "--format",
+                               "json").stdout)[1:] == [
+        {"profile": "I.t_sel", "member_id": 2, "action_name": "I.set_out",
+         "action_params": {"port": 4, "v": 2}},
+        {"profile": "I.t_sel", "group_id": 10, "max_size": 8,
+         "members": [{"member_id": 1, "weight": 1}, {"member_id": 2, "weight": 3}]}]
+    assert dump(sb, "s1", "t_sel")[:2] == ["table=I.t_sel, h.ctl.b=7 group=10",
+                                           "table=I.t_sel, h.ctl.b=8 member=1"]
+
+    # The server's reasons, on one line: weight 9 in a group of at most 8; a
+    # member an entry points at.
+    assert error(sb, "add-profile-group", "s1", "t_sel", "11", "1:5", "2:4") == (
+        "ovs-p4ctl: s1: RESOURCE_EXHAUSTED: action profile I.t_sel group 11: 9 weight "
+        "above max_size 8")
+    assert error(sb, "del-member", "s1", "t_sel", "1").startswith(
+        "ovs-p4ctl: s1: FAILED_PRECONDITION: action profile I.t_sel member 1: ")
+    assert "has no selector" in error(sb, "add-profile-group", "s1", "t_prof", "1", "5")
+    sb.p4ctl("del-entry", "s1", "t_sel", "b=8")
+    sb.p4ctl("mod-profile-group", "s1", "t_sel", "10", "2")
+    sb.p4ctl("del-member", "s1", "t_sel", "1")
+    assert sb.p4ctl("dump-profiles", "s1", "t_sel").stdout.splitlines() == [
+        lines[2], "profile=I.t_sel, group=10 max_size=8 members=2:1"]
+
+    # Parser value sets: replaced whole.
+    sb.p4ctl("set-value-set", "s1", "special", "0x1234", "22136")
+    assert sb.p4ctl("dump-value-sets", "s1").stdout.splitlines() == [
+        "value_set=P.special, members=4660,22136"]
+    assert json.loads(sb.p4ctl("dump-value-sets", "s1", "special", "--format",
+                               "json").stdout) == [
+        {"value_set": "P.special", "members": [4660, 22136]}]
+    assert error(sb, "set-value-set", "s1", "special", "1", "2", "3", "4", "5") == (
+        "ovs-p4ctl: s1: RESOURCE_EXHAUSTED: value set P.special: 5 members, the size is 4")
+    sb.p4ctl("set-value-set", "s1", "special")
+    assert sb.p4ctl("dump-value-sets", "s1", "special").stdout.splitlines() == [
+        "value_set=P.special, members=none"]
 
 
 # --- Packets: packet-out, packet-in, digests, clone sessions ------------------------------

@@ -4,8 +4,9 @@ Values in every form and width, match fields of every kind, actions,
 table entries (built against the P4Info of real compiled programs:
 tests/programs/p4ctl_entities.p4 and the P4 tutorials' programs), their
 one-line and JSON forms and the round trips through them, the tutorials'
-runtime files, counters, meters, registers, multicast groups, clone
-sessions, packet-out, packet-in and digests.  No I/O.
+runtime files, counters, meters, registers, action profile members and
+groups and parser value sets (tests/programs/p4rt_tables.p4), multicast
+groups, clone sessions, packet-out, packet-in and digests.  No I/O.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ovsp4.compiler.driver import compile_program
 from ovsp4.entities import entries as E
 from ovsp4.entities import externs as X
 from ovsp4.entities import packets as P
+from ovsp4.entities import profiles as A
 from ovsp4.entities.index import P4InfoIndex, UnknownName
 from ovsp4.entities.runtime_json import RuntimeFileError, load_runtime, load_runtime_file
 from ovsp4.entities.values import (
@@ -43,6 +45,11 @@ Update = p4runtime_pb2.Update
 @pytest.fixture(scope="module")
 def ix() -> P4InfoIndex:
     return P4InfoIndex(compile_program(PROGRAMS / "p4ctl_entities.p4").p4info)
+
+
+@pytest.fixture(scope="module")
+def tables() -> P4InfoIndex:
+    return P4InfoIndex(compile_program(PROGRAMS / "p4rt_tables.p4").p4info)
 
 
 @pytest.fixture(scope="module")
@@ -665,6 +672,118 @@ def test_replicas_groups_and_sessions():
     groups, sessions = X.pre_read()
     assert groups.packet_replication_engine_entry.HasField("multicast_group_entry")
     assert sessions.packet_replication_engine_entry.HasField("clone_session_entry")
+
+
+# --- Action profiles and value sets --------------------------------------------
+
+
+def test_profile_members_and_groups(tables: P4InfoIndex):
+    m = A.profile_member(tables, "t_sel", 1, "set_out(port=2, v=1)")
+    assert m.action_profile_member.action_profile_id == \
+        tables.action_profile("I.t_sel").preamble.id
+    assert A.format_profile_entity(tables, m) == \
+        "profile=I.t_sel, member=1 action=I.set_out(port=2,v=1)"
+    assert A.profile_entity_json(tables, m) == {
+        "profile": "I.t_sel", "member_id": 1, "action_name": "I.set_out",
+        "action_params": {"port": 2, "v": 1}}
+    assert A.profile_member(tables, "t_prof", 2, "action=NoAction").action_profile_member \
+        .action.action_id == tables.action("NoAction").preamble.id
+    assert not A.profile_member(tables, "t_sel", 1, None).action_profile_member \
+        .HasField("action")
+
+    assert A.parse_group_member("1") == (1, 1)
+    assert A.parse_group_member("2:3") == (2, 3)
+    g = A.profile_group(tables, "t_sel", 10, [(1, 1), (2, 3)])
+    assert g.action_profile_group.max_size == 8, "the selector's max group size"
+    assert A.format_profile_entity(tables, g) == \
+        "profile=I.t_sel, group=10 max_size=8 members=1:1,2:3"
+    assert A.profile_entity_json(tables, g) == {
+        "profile": "I.t_sel", "group_id": 10, "max_size": 8,
+        "members": [{"member_id": 1, "weight": 1}, {"member_id": 2, "weight": 3}]}
+    assert A.profile_group(tables, "t_sel2", 1, [(1, 1)]).action_profile_group.max_size == 0
+    assert A.profile_group(tables, "t_sel", 1, [], max_size=4).action_profile_group \
+        .max_size == 4
+    key = A.profile_group(tables, "t_sel", 10, key_only=True).action_profile_group
+    assert key.group_id == 10 and not key.members and not key.max_size
+    empty = A.profile_group(tables, "t_sel", 3, [])
+    assert A.format_profile_entity(tables, empty).endswith(" members=none")
+
+    # Members before groups, profile by profile.
+    found = A.sort_profile_entities(tables, [g, m, A.profile_member(tables, "t_prof", 9,
+                                                                    "NoAction")])
+    assert [A.format_profile_entity(tables, e).split(" ")[0:2] for e in found] == [
+        ["profile=I.t_prof,", "member=9"], ["profile=I.t_sel,", "member=1"],
+        ["profile=I.t_sel,", "group=10"]]
+    assert len(A.profiles_read(tables)) == 2
+    assert [e.WhichOneof("entity") for e in A.profiles_read(tables, "t_prof")] == [
+        "action_profile_member"], "a profile without a selector has no groups to read"
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda ix: A.profile_member(ix, "nope", 1, "NoAction"), "no action profile 'nope'"),
+    (lambda ix: A.profile_member(ix, "t_sel", 1, "drop"), "no action of table I.t_sel 'drop'"),
+    (lambda ix: A.profile_member(ix, "t_sel", 1, "set_out(port=1)"), "no value for parameter v"),
+    (lambda ix: A.profile_group(ix, "t_prof", 1, [(1, 1)]), "I.t_prof has no selector"),
+    (lambda ix: A.profile_group(ix, "t_sel", 1, [(1, 1), (1, 2)]), "member 1 given twice"),
+    (lambda ix: A.parse_group_member("1:0"), "weight: 0 is not in 1.."),
+    (lambda ix: A.parse_group_member("x"), "member: 'x' is not a number"),
+])
+def test_profile_errors(tables: P4InfoIndex, call, message):
+    with pytest.raises(EntityError, match=message):
+        call(tables)
+
+
+def test_entries_pointing_at_members_and_groups(tables: P4InfoIndex):
+    e = E.entry_from_items(tables, "t_sel", ["b=7", "group=10"])
+    assert e.action.action_profile_group_id == 10
+    assert E.format_entry(tables, e) == "table=I.t_sel, h.ctl.b=7 group=10"
+    assert E.entry_json(tables, e)["group_id"] == 10
+    e = E.entry_from_items(tables, "t_prof", ["b=8", "member=1"])
+    assert E.format_entry(tables, e) == "table=I.t_prof, h.ctl.b=8 member=1"
+    with pytest.raises(EntityError, match="one of action=, member= and group="):
+        E.entry_from_items(tables, "t_sel", ["b=7", "group=10", "member=1"])
+
+
+def test_value_sets(tables: P4InfoIndex):
+    e = X.value_set_entry(tables, "special", ["0x1234", "22136"])
+    vs = e.value_set_entry
+    assert vs.value_set_id == tables.value_set("P.special").preamble.id
+    assert [fm.exact.value for m in vs.members for fm in m.match] == [b"\x12\x34", b"\x56\x78"]
+    assert X.format_value_set(tables, vs) == "value_set=P.special, members=4660,22136"
+    assert X.value_set_json(tables, vs) == {"value_set": "P.special", "members": [4660, 22136]}
+    empty = X.value_set_entry(tables, "special", []).value_set_entry
+    assert X.format_value_set(tables, empty) == "value_set=P.special, members=none"
+    assert X.value_set_read(tables).value_set_entry.value_set_id == 0
+    assert X.value_set_read(tables, "special").value_set_entry.value_set_id == vs.value_set_id
+    # Masks are for ternary fields (@match(ternary)); this one is exact.
+    with pytest.raises(BadValue, match="P.special: '1&&&3' is not a value for a exact field"):
+        X.value_set_entry(tables, "special", ["1&&&3"])
+    with pytest.raises(BadValue, match="does not fit in 16 bits"):
+        X.value_set_entry(tables, "special", ["0x10000"])
+    with pytest.raises(UnknownName, match="no value set 'nope'"):
+        X.value_set_entry(tables, "nope", [])
+
+
+def test_value_sets_of_several_fields(tables: P4InfoIndex):
+    """A struct value set (FIELD=MATCH, ternary masks), built on P4Info."""
+    from ovsp4.proto import p4info_pb2
+
+    info = p4info_pb2.P4Info()
+    info.CopyFrom(tables.p4info)
+    vs = info.value_sets.add()
+    vs.preamble.id, vs.preamble.name, vs.size = 57000001, "P.pair", 2
+    vs.match.add(id=1, name="a", bitwidth=8, match_type=p4info_pb2.MatchField.EXACT)
+    vs.match.add(id=2, name="b", bitwidth=16, match_type=p4info_pb2.MatchField.TERNARY)
+    ix = P4InfoIndex(info)
+    entry = X.value_set_entry(ix, "pair", ["a=1,b=0x0800&&&0xff00", "(a=2, b=*)"])
+    line = X.format_value_set(ix, entry.value_set_entry)
+    assert line == "value_set=P.pair, members=(a=1,b=0x800&&&0xff00),(a=2)"
+    assert X.value_set_json(ix, entry.value_set_entry)["members"] == [
+        {"a": 1, "b": ["0x800", "0xff00"]}, {"a": 2}]
+    again = X.value_set_entry(ix, "pair", ["(a=1,b=0x800&&&0xff00)", "(a=2)"])
+    assert again == entry, "what is printed reads back"
+    with pytest.raises(EntityError, match="'1' is not FIELD=MATCH"):
+        X.value_set_entry(ix, "pair", ["1"])
 
 
 # --- Packets and digests ------------------------------------------------------
