@@ -117,11 +117,11 @@ def parse_items(args: Iterable[str]) -> EntryItems:
                 raise EntityError(f"two actions: '{out.action}' and '{value}'")
             out.action = value
         elif key == "priority":
-            out.priority = _int(value, "priority", 1, (1 << 31) - 1)
+            out.priority = parse_int(value, "priority", 1, (1 << 31) - 1)
         elif key == "member":
-            out.member = _int(value, "member", 0, (1 << 32) - 1)
+            out.member = parse_int(value, "member", 0, (1 << 32) - 1)
         elif key == "group":
-            out.group = _int(value, "group", 0, (1 << 32) - 1)
+            out.group = parse_int(value, "group", 0, (1 << 32) - 1)
         elif key == "idle_timeout":
             try:
                 out.idle_timeout = float(value.removesuffix("s"))
@@ -136,7 +136,8 @@ def parse_items(args: Iterable[str]) -> EntryItems:
     return out
 
 
-def _int(text: str, what: str, low: int, high: int) -> int:
+def parse_int(text: str, what: str, low: int, high: int) -> int:
+    """An integer (any base Python reads) in low..high, or BadValue naming `what`."""
     try:
         v = int(text, 0)
     except ValueError:
@@ -212,7 +213,7 @@ def match_from_text(mf: p4info_pb2.MatchField, text: str) -> p4runtime_pb2.Field
         return make_match(mf, parse_value(lo, width, what), parse_value(hi, width, what))
     if kind in (MatchType.LPM, MatchType.TERNARY) and "/" in text:
         v, _, plen_text = text.rpartition("/")
-        plen = _int(plen_text, f"{what} prefix length", 0, width)
+        plen = parse_int(plen_text, f"{what} prefix length", 0, width)
         if kind == MatchType.LPM:
             return make_match(mf, parse_value(v, width, what), plen)
         return make_match(mf, parse_value(v, width, what), mask(width) ^ mask(width - plen))
@@ -234,7 +235,7 @@ def match_from_json(mf: p4info_pb2.MatchField, value: Any) -> p4runtime_pb2.Fiel
                                                      MatchType.RANGE):
             first = parse_value(value[0], width, what)
             if mf.match_type == MatchType.LPM:
-                return make_match(mf, first, _int(str(value[1]), f"{what} prefix length", 0,
+                return make_match(mf, first, parse_int(str(value[1]), f"{what} prefix length", 0,
                                                   width))
             return make_match(mf, first, parse_value(value[1], width, what))
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ovsp4.entities.entries import _int, action_from_text, action_json, format_action
+from ovsp4.entities.entries import action_from_text, action_json, format_action, parse_int
 from ovsp4.entities.index import P4InfoIndex
 from ovsp4.entities.values import EntityError
 from ovsp4.proto import p4info_pb2, p4runtime_pb2
@@ -50,8 +50,8 @@ def profile_member(index: P4InfoIndex, profile: str, member_id: int,
 def parse_group_member(text: str) -> tuple[int, int]:
     """`MEMBER[:WEIGHT]`: (member id, weight)."""
     member, sep, weight = text.partition(":")
-    return (_int(member.strip(), "member", 0, MAX_ID),
-            _int(weight.strip(), f"member {member.strip()}: weight", 1, MAX_WEIGHT)
+    return (parse_int(member.strip(), "member", 0, MAX_ID),
+            parse_int(weight.strip(), f"member {member.strip()}: weight", 1, MAX_WEIGHT)
             if sep else 1)
 
 

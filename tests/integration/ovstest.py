@@ -17,12 +17,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+import grpc
 import pytest
 
 from ovsp4.control.client import ControlClient
 from ovsp4.control.socket import SocketTransport
+
+if TYPE_CHECKING:
+    from ovsp4.p4runtime.client import P4RuntimeClient
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("OVSP4_BUILD", ROOT / "build"))
@@ -41,6 +45,29 @@ requires_root_linux = [
 ]
 
 T = TypeVar("T")
+
+
+def p4rt_client(sb: Sandbox, device_id: int = 1,
+                election: tuple[int, int] | None = (0, 1), **kw: object) -> P4RuntimeClient:
+    """A P4Runtime client of the sandbox's ovs-p4rtd; with ``election``,
+    arbitrated (once ovs-p4rtd knows the device from OVSDB)."""
+    from ovsp4.p4runtime.client import P4RuntimeClient, P4RuntimeClientError
+
+    def arbitrate() -> bool:
+        try:
+            c.arbitrate(election, check=False)
+            return True
+        except P4RuntimeClientError as exc:
+            if exc.code != grpc.StatusCode.NOT_FOUND:
+                raise
+            c.close()
+            c.__init__(c.address, c.device_id, timeout=60)  # type: ignore[misc]
+            return False
+
+    c = P4RuntimeClient(sb.p4runtime, device_id, timeout=60, **kw)  # type: ignore[arg-type]
+    if election is not None:
+        wait_until(arbitrate, 30, "ovs-p4rtd to know the device")
+    return c
 
 
 def wait_until(cond: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:

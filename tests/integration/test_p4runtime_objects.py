@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 import pytest
@@ -23,17 +24,18 @@ from ovstest import (
     Capture,
     Host,
     Sandbox,
+    p4rt_client,
     requires_root_linux,
     wait_until,
 )
-from test_p4runtime_spec import PROGRAMS, client
 
 from ovsp4.p4runtime.client import P4RuntimeClient, P4RuntimeClientError
 from ovsp4.proto import p4info_pb2, p4runtime_pb2
 
 pytestmark = requires_root_linux
 
-PROGRAM = PROGRAMS / "p4rt_tables.p4"
+PROGRAM = Path(__file__).resolve().parent.parent / "programs" / "p4rt_tables.p4"
+client = p4rt_client
 Code = grpc.StatusCode
 P = p4runtime_pb2
 Update = P.Update

@@ -19,6 +19,7 @@ from ovstest import (
     VENV_BIN,
     Sandbox,
     make_pki,
+    p4rt_client,
     requires_root_linux,
     tls_p4rtd,
     wait_until,
@@ -49,26 +50,7 @@ def sb(module_p4rt_sandbox: Sandbox) -> Sandbox:
     return box
 
 
-def client(sb: Sandbox, device_id: int = 1, election: tuple[int, int] | None = (0, 1),
-           **kw: object) -> P4RuntimeClient:
-    c = P4RuntimeClient(sb.p4runtime, device_id, timeout=60, **kw)  # type: ignore[arg-type]
-    if election is not None:
-        wait_until(lambda: _try_arbitrate(c, election), 30, "ovs-p4rtd to know the device")
-    return c
-
-
-def _try_arbitrate(c: P4RuntimeClient, election: tuple[int, int]) -> bool:
-    try:
-        c.arbitrate(election, check=False)
-        return True
-    except P4RuntimeClientError as exc:
-        if exc.code != Code.NOT_FOUND:
-            raise
-        c.close()
-        c.__init__(c.address, c.device_id, timeout=60)  # type: ignore[misc]
-        return False
-
-
+client = p4rt_client
 _next_primary_id = itertools.count(1000)
 
 
